@@ -1,0 +1,5 @@
+"""``python -m assistant``: the same CLI as the ``order-assistant`` script."""
+
+from assistant.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""The assistant's exception hierarchy: one root, subclasses that carry their context.
+
+Every error a user can meet says what went wrong, about which order or setting, and what
+to do next; the CLI maps the classes to documented exit codes.
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Root of every error the assistant raises on purpose."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.message}. Fix: {self.fix}" if self.fix else self.message
+
+
+class ConfigError(AssistantError):
+    """Bad configuration or usage: names the key, the problem and the fix (exit code 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, key: str | None = None, fix: str | None = None) -> None:
+        super().__init__(f"{key}: {message}" if key else message, fix=fix)
+        self.key = key
+
+
+class PortalError(AssistantError):
+    """The portal did not behave as expected; carries the order, the page URL and evidence."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        order_id: str | None = None,
+        url: str | None = None,
+        screenshot: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        where = []
+        if order_id:
+            where.append(f"order {order_id}")
+        if url:
+            where.append(f"at {url}")
+        full = f"{message} ({', '.join(where)})" if where else message
+        super().__init__(full, fix=fix)
+        self.order_id = order_id
+        self.url = url
+        self.screenshot = screenshot
+
+
+class SignInError(PortalError):
+    """The portal refused the credentials; the portal's own message is kept."""
+
+    exit_code = 2
+
+
+class NeedsUserError(PortalError):
+    """A human must step in (captcha, one-time code without a TOTP secret)."""
+
+    exit_code = 1
+
+
+class OrderNotFoundError(PortalError):
+    """The account has no order with that number."""
+
+    exit_code = 1
+
+
+class NotCancellableError(PortalError):
+    """The order's state does not allow a cancellation (shipped, completed, closed)."""
+
+    exit_code = 1
+
+
+class PortalChangedError(PortalError):
+    """A page no longer matches what the flows expect (unknown label, missing control)."""
+
+    exit_code = 3

@@ -1,0 +1,146 @@
+"""Configuration from a TOML file and ``ORDER_ASSISTANT_*`` environment variables.
+
+pydantic-settings does the reading and validation; this module only declares the fields,
+their defaults and where the file lives. Secrets are ``SecretStr`` so they print as stars.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from assistant.errors import ConfigError
+
+ENV_PREFIX = "ORDER_ASSISTANT_"
+
+
+def default_config_path() -> Path:
+    """Where the TOML file lives unless ``--config`` or ORDER_ASSISTANT_CONFIG says otherwise."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "order-assistant" / "config.toml"
+
+
+def default_data_dir() -> Path:
+    """Where the journal, saved logins and artifacts go by default."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "order-assistant"
+
+
+class Account(BaseModel):
+    """One buyer account on the portal. The password never leaves this object in clear."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1)
+    password: SecretStr | None = None
+    password_env: str | None = None
+    totp_secret: SecretStr | None = None
+
+    def resolved_password(self) -> SecretStr | None:
+        """The password from the config, else from the named environment variable."""
+        if self.password is not None:
+            return self.password
+        if self.password_env and os.environ.get(self.password_env):
+            return SecretStr(os.environ[self.password_env])
+        return None
+
+
+class Settings(BaseSettings):
+    """Everything the assistant can be told; env vars override the TOML file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    browser: str | None = Field(default=None, description="Chromium/Chrome executable to use")
+    headless: bool = True
+    slow_mo: float = Field(default=0, ge=0)
+    portal_url: str = "http://127.0.0.1:8000"
+    username: str | None = None
+    password: SecretStr | None = None
+    totp_secret: SecretStr | None = None
+    accounts: list[Account] = Field(default_factory=list)
+    data_dir: Path = Field(default_factory=default_data_dir)
+    preferred_reasons: list[str] = Field(default_factory=list)
+    concurrency: int = Field(default=2, ge=1, le=16)
+    max_minutes: float = Field(default=20, gt=0)
+    timeout_ms: float = Field(default=15_000, gt=0)
+
+    @field_validator("portal_url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config_path())
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
+
+    def all_accounts(self) -> list[Account]:
+        """The configured accounts, with the single username/password pair as the first."""
+        accounts = list(self.accounts)
+        if self.username:
+            accounts.insert(
+                0,
+                Account(
+                    username=self.username,
+                    password=self.password,
+                    totp_secret=self.totp_secret,
+                ),
+            )
+        return accounts
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Load and validate the settings; any problem becomes a ConfigError naming the key."""
+    if config is not None:
+        if not config.is_file():
+            raise ConfigError(
+                f"config file {str(config)!r} not found",
+                key="--config",
+                fix="pass the path of an existing TOML file",
+            )
+        os.environ[f"{ENV_PREFIX}CONFIG"] = str(config)
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"]) or "config"
+        shown = "***" if "password" in key or "secret" in key else _shown(first.get("input"))
+        raise ConfigError(
+            f"{first['msg']} (got {shown})",
+            key=key,
+            fix=f"correct `{key}` in the config file or the {ENV_PREFIX}{key.upper()} variable",
+        ) from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(
+            f"cannot read the configuration: {exc}",
+            key="config",
+            fix="check the TOML syntax of the config file",
+        ) from None
+
+
+def _shown(value: object) -> str:
+    """A short, secret-free rendering of a rejected value for error messages."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
