@@ -1,0 +1,325 @@
+"""The case journal: what the assistant saw, decided and did, for every order it follows.
+
+SQLite (stdlib ``sqlite3``, WAL) so a scheduled run killed at any point leaves a journal
+the next run resumes. Actions are written as *attempted* before the click and *confirmed*
+after the portal shows their effect; an attempt left unconfirmed means "re-observe before
+touching anything", which is what keeps a crash from producing a second cancellation
+request or a duplicate message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+#: Each entry upgrades the schema by one version; never edit a released entry, append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        order_id TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        status TEXT NOT NULL,
+        waiting_for TEXT,
+        next_due TEXT,
+        advice TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (account, order_id)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX events_by_case ON events (case_id, id);
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        case_id INTEGER NOT NULL REFERENCES cases(id),
+        action_key TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempted_at TEXT NOT NULL,
+        confirmed_at TEXT,
+        outcome TEXT
+    );
+    CREATE INDEX attempts_by_case ON attempts (case_id, action_key);
+    """,
+)
+
+#: Case statuses after which nothing more is scheduled.
+CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do"})
+
+
+@dataclass(frozen=True)
+class Case:
+    """One followed order of one account, as stored."""
+
+    id: int
+    account: str
+    order_id: str
+    intent: dict[str, Any]
+    status: str
+    waiting_for: str | None
+    next_due: datetime | None
+    advice: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of a case's history."""
+
+    id: int
+    at: datetime
+    kind: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An action written before it was tried; confirmed once the portal showed its effect."""
+
+    id: int
+    case_id: int
+    action_key: str
+    payload: dict[str, Any]
+    attempted_at: datetime
+    confirmed_at: datetime | None
+    outcome: str | None
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("journal times must be timezone-aware")
+    return moment.astimezone(UTC).isoformat()
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Journal:
+    """Access to one journal file. Use :func:`open_journal` to get one."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    # -- schema -------------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Bring the schema to the newest version, one transaction per step."""
+        current = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._db:
+                self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- cases --------------------------------------------------------------------------
+    def open_case(self, account: str, order_id: str, intent: dict[str, Any], now: datetime) -> Case:
+        """The case for (account, order), created if new. An existing case keeps its intent."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR IGNORE INTO cases (account, order_id, intent, status, created_at,"
+                " updated_at) VALUES (?, ?, ?, 'new', ?, ?)",
+                (account, order_id, json.dumps(intent), _iso(now), _iso(now)),
+            )
+        case = self.find_case(account, order_id)
+        assert case is not None
+        return case
+
+    def find_case(self, account: str, order_id: str) -> Case | None:
+        """The stored case, or None."""
+        row = self._db.execute(
+            "SELECT * FROM cases WHERE account = ? AND order_id = ?", (account, order_id)
+        ).fetchone()
+        return _case(row) if row else None
+
+    def case(self, case_id: int) -> Case:
+        """A case by id (it must exist)."""
+        row = self._db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        if row is None:
+            raise KeyError(case_id)
+        return _case(row)
+
+    def cases(self, order_id: str | None = None) -> list[Case]:
+        """All cases (or those of one order number), oldest first."""
+        if order_id is None:
+            rows = self._db.execute("SELECT * FROM cases ORDER BY id").fetchall()
+        else:
+            rows = self._db.execute(
+                "SELECT * FROM cases WHERE order_id = ? ORDER BY id", (order_id,)
+            ).fetchall()
+        return [_case(row) for row in rows]
+
+    def due_cases(self, now: datetime) -> list[Case]:
+        """Open cases whose next check is due (or that hold an unconfirmed attempt)."""
+        rows = self._db.execute(
+            "SELECT * FROM cases WHERE status NOT IN ({}) AND (next_due IS NULL OR next_due <= ?"
+            " OR id IN (SELECT case_id FROM attempts WHERE confirmed_at IS NULL))"
+            " ORDER BY next_due, id".format(",".join("?" * len(CLOSED_STATUSES))),
+            (*sorted(CLOSED_STATUSES), _iso(now)),
+        ).fetchall()
+        return [_case(row) for row in rows]
+
+    def next_due(self) -> datetime | None:
+        """The earliest moment an open case wants attention."""
+        row = self._db.execute(
+            "SELECT MIN(next_due) FROM cases WHERE status NOT IN ({})".format(
+                ",".join("?" * len(CLOSED_STATUSES))
+            ),
+            sorted(CLOSED_STATUSES),
+        ).fetchone()
+        return _when(row[0])
+
+    def update_case(
+        self,
+        case_id: int,
+        *,
+        status: str,
+        now: datetime,
+        waiting_for: str | None = None,
+        next_due: datetime | None = None,
+        advice: str | None = None,
+    ) -> None:
+        """Set where the case stands and when to look again."""
+        with self._db:
+            self._db.execute(
+                "UPDATE cases SET status = ?, waiting_for = ?, next_due = ?, advice = ?,"
+                " updated_at = ? WHERE id = ?",
+                (
+                    status,
+                    waiting_for,
+                    _iso(next_due) if next_due else None,
+                    advice,
+                    _iso(now),
+                    case_id,
+                ),
+            )
+
+    # -- history ------------------------------------------------------------------------
+    def record(self, case_id: int, kind: str, payload: dict[str, Any], now: datetime) -> None:
+        """Append an observation, plan, message, refund reading or error to a case."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO events (case_id, at, kind, payload) VALUES (?, ?, ?, ?)",
+                (case_id, _iso(now), kind, json.dumps(payload, default=str)),
+            )
+
+    def events(self, case_id: int, kind: str | None = None) -> list[Event]:
+        """A case's history in order, optionally of one kind."""
+        query = "SELECT id, at, kind, payload FROM events WHERE case_id = ?"
+        params: tuple[Any, ...] = (case_id,)
+        if kind is not None:
+            query += " AND kind = ?"
+            params = (case_id, kind)
+        rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+        return [Event(r[0], datetime.fromisoformat(r[1]), r[2], json.loads(r[3])) for r in rows]
+
+    # -- attempts -----------------------------------------------------------------------
+    def begin_attempt(
+        self, case_id: int, action_key: str, payload: dict[str, Any], now: datetime
+    ) -> int:
+        """Write the intention to act *before* acting; committed before the click."""
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO attempts (case_id, action_key, payload, attempted_at)"
+                " VALUES (?, ?, ?, ?)",
+                (case_id, action_key, json.dumps(payload, default=str), _iso(now)),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def settle_attempt(self, attempt_id: int, outcome: str, now: datetime) -> None:
+        """Close an attempt: 'confirmed' (seen on the portal) or 'not_applied' (proven absent)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE attempts SET confirmed_at = ?, outcome = ? WHERE id = ?",
+                (_iso(now), outcome, attempt_id),
+            )
+
+    def attempts(self, case_id: int) -> list[Attempt]:
+        """Every attempt of a case, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM attempts WHERE case_id = ? ORDER BY id", (case_id,)
+        ).fetchall()
+        return [
+            Attempt(
+                r["id"],
+                r["case_id"],
+                r["action_key"],
+                json.loads(r["payload"]),
+                datetime.fromisoformat(r["attempted_at"]),
+                _when(r["confirmed_at"]),
+                r["outcome"],
+            )
+            for r in rows
+        ]
+
+    def unsettled_attempts(self, case_id: int) -> list[Attempt]:
+        """Attempts whose effect was never checked: the process died mid-action."""
+        return [a for a in self.attempts(case_id) if a.confirmed_at is None]
+
+    def done_actions(self, case_id: int) -> set[str]:
+        """Keys of the actions the portal confirmed: never to be done again."""
+        return {a.action_key for a in self.attempts(case_id) if a.outcome == "confirmed"}
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _case(row: sqlite3.Row) -> Case:
+    return Case(
+        id=row["id"],
+        account=row["account"],
+        order_id=row["order_id"],
+        intent=json.loads(row["intent"]),
+        status=row["status"],
+        waiting_for=row["waiting_for"],
+        next_due=_when(row["next_due"]),
+        advice=row["advice"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+@contextmanager
+def open_journal(path: Path) -> Iterator[Journal]:
+    """Open (creating 0600, migrating) the journal file; closed on exit."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        # Create the file ourselves so it is 0600 from the first byte.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = FULL")
+    connection.execute("PRAGMA foreign_keys = ON")
+    journal = Journal(connection, path)
+    try:
+        journal.migrate()
+        yield journal
+    finally:
+        journal.close()
+
+
+def utcnow() -> datetime:
+    """The real current time, aware; the runner passes it in so tests can choose theirs."""
+    return datetime.now(UTC)

@@ -1,0 +1,194 @@
+"""One signed-in buyer account on the portal: the flows behind one small interface.
+
+The runner talks to this class only: it opens a browser context for the account (with its
+saved login), signs in when the portal asks, finds orders and runs the read, cancel and
+message flows on them. It never decides anything: that is the policy's job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from pydantic import SecretStr
+
+from assistant.errors import OrderNotFoundError
+from assistant.models import Order
+from flows.cancel import CancelResult, cancel_order
+from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
+from flows.order_page import OrderPage
+from flows.orders_page import OrdersPage, OrderSummary
+from flows.profile import PortalProfile
+from flows.retry import retry_safe
+from flows.session import install_nuisance_handlers, new_context, save_storage_state
+from flows.signin import SignInPage, sign_in
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who to sign in as; the secrets stay ``SecretStr`` until typed into the portal."""
+
+    username: str
+    password: SecretStr | None
+    totp_secret: SecretStr | None = None
+
+
+class Portal:
+    """A browser context signed in as one account, with the flows as methods."""
+
+    def __init__(
+        self,
+        browser: Browser,
+        *,
+        base_url: str,
+        profile: PortalProfile,
+        credentials: Credentials,
+        storage_state: Path | None = None,
+        timeout_ms: float = 15_000,
+        block_assets: bool = True,
+        context_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.profile = profile
+        self.credentials = credentials
+        self.storage_state = storage_state
+        self.sign_ins = 0
+        self.context: BrowserContext = new_context(
+            browser,
+            base_url=self.base_url,
+            storage_state=storage_state,
+            block_assets=block_assets,
+            timeout_ms=timeout_ms,
+            **(context_options or {}),
+        )
+        self.page: Page = self.context.new_page()
+        install_nuisance_handlers(self.page, profile)
+
+    def close(self) -> None:
+        """Close the context (flushing HAR/video if any were recorded)."""
+        self.context.close()
+
+    def __enter__(self) -> Portal:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- navigation -----------------------------------------------------------------------
+    def open(self, path: str, ready: Locator) -> None:
+        """Go to a page of the portal, signing in first if the portal asks for it."""
+        signin = SignInPage(self.page, self.profile)
+
+        def go() -> None:
+            self.page.goto(self.base_url + path)
+            ready.or_(signin.email).or_(signin.password).first.wait_for()
+
+        retry_safe(go, what=f"open {path}")
+        if signin.is_showing():
+            self._sign_in(ready)
+
+    def _sign_in(self, ready: Locator) -> None:
+        if self.credentials.password is None:
+            from assistant.errors import NeedsUserError
+
+            raise NeedsUserError(
+                f"the portal asks {self.credentials.username} to sign in and no password is set",
+                url=self.page.url,
+                fix="set ORDER_ASSISTANT_PASSWORD (or the account's password_env)",
+            )
+        sign_in(
+            self.page,
+            self.profile,
+            username=self.credentials.username,
+            password=self.credentials.password,
+            totp_secret=self.credentials.totp_secret,
+            done=ready,
+        )
+        self.sign_ins += 1
+        if self.storage_state is not None:
+            save_storage_state(self.context, self.storage_state)
+
+    def goto_order(self, order_id: str) -> OrderPage:
+        """The order's detail page: straight there if the URL is known, else via search."""
+        order_page = OrderPage(self.page, self.profile)
+        detail = self.profile.entry.order_detail_path
+        if detail:
+            self.open(detail.format(order_id=order_id), order_page.loaded())
+            if not order_page.not_found.first.is_visible():
+                order_page.verify_order(order_id)
+                return order_page
+        orders = OrdersPage(self.page, self.profile)
+        self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
+        orders.search(order_id)
+        if not orders.card(order_id).count():
+            raise OrderNotFoundError(
+                f"account {self.credentials.username} has no order {order_id}",
+                order_id=order_id,
+                url=self.page.url,
+                fix="check the order number (16 digits, from \"Order ID:\" in My Orders)",
+            )
+        orders.open_details(order_id)
+        order_page.status_heading.wait_for()
+        order_page.verify_order(order_id)
+        return order_page
+
+    # -- flows ----------------------------------------------------------------------------
+    def read_order(self, order_id: str, now: datetime) -> Order:
+        """Find the order and read it whole, refund progress included."""
+        return self.goto_order(order_id).read(order_id, now)
+
+    def cancel(
+        self,
+        order_id: str,
+        *,
+        reasons: Sequence[str],
+        report_supplier: bool,
+        now: datetime,
+        before_submit: Callable[[dict[str, object]], None],
+    ) -> CancelResult:
+        """Cancel or request cancellation on the order's page (verified, at most once)."""
+        self.goto_order(order_id)
+        return cancel_order(
+            self.page,
+            self.profile,
+            order_id,
+            reasons=reasons,
+            report_supplier=report_supplier,
+            now=now,
+            before_submit=before_submit,
+        )
+
+    def goto_thread(self, order_id: str) -> None:
+        """The order's chat: the profile's URL if known, else the "Contact seller" link."""
+        thread = ThreadPage(self.page, self.profile)
+        path = self.profile.entry.messages_path
+        if path:
+            self.open(path.format(order_id=order_id), thread.box)
+        else:
+            self.goto_order(order_id).contact_seller.first.click()
+
+    def send_message(
+        self, order_id: str, text: str, *, before_send: Callable[[], None] = lambda: None
+    ) -> bool:
+        """Send a message to the order's seller unless it is already in the thread."""
+        self.goto_thread(order_id)
+        return send_message(self.page, self.profile, order_id, text, before_send=before_send)
+
+    def read_messages(self, order_id: str) -> list[ChatMessage]:
+        """The order's chat with the seller."""
+        self.goto_thread(order_id)
+        return read_thread(self.page, self.profile, order_id)
+
+    def list_orders(self, limit: int = 1000) -> list[OrderSummary]:
+        """Every order of the account as the list shows it ("View orders" pressed as needed)."""
+        orders = OrdersPage(self.page, self.profile)
+        self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
+        orders.load_all(limit)
+        return orders.summaries()

@@ -1,0 +1,107 @@
+"""Browser contexts for the flows: saved logins, nuisance handlers, blocked assets, origin guard.
+
+Everything that should happen once per context or page, not sprinkled through the
+flows: pop-ups closed by ``add_locator_handler``, images and fonts not downloaded when
+nobody records, navigation outside the portal's origin stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+
+from assistant.browser import launch_options, resolve_browser
+from flows.profile import PortalProfile
+
+log = logging.getLogger(__name__)
+
+_ASSETS = re.compile(r"\.(?:png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|mp4|webm)(?:\?|$)")
+
+
+@contextmanager
+def launched_browser(
+    browser_setting: str | None = None, *, headless: bool = True, slow_mo: float = 0
+) -> Iterator[tuple[Playwright, Browser]]:
+    """Start Playwright and the resolved Chromium once per run; both closed on exit."""
+    choice = resolve_browser(browser_setting)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            **launch_options(choice, headless=headless, slow_mo=slow_mo)
+        )
+        try:
+            yield playwright, browser
+        finally:
+            browser.close()
+
+
+def new_context(
+    browser: Browser,
+    *,
+    base_url: str,
+    storage_state: Path | None = None,
+    block_assets: bool = True,
+    timeout_ms: float = 15_000,
+    **extra: Any,
+) -> BrowserContext:
+    """A context for one account: its saved login (if any), the time-outs, and asset blocking."""
+    state = str(storage_state) if storage_state and storage_state.is_file() else None
+    context = browser.new_context(base_url=base_url, storage_state=state, **extra)
+    context.set_default_timeout(timeout_ms)
+    context.set_default_navigation_timeout(timeout_ms * 2)
+    if block_assets:
+        context.route(_ASSETS, lambda route: route.abort())
+    guard_origin(context, base_url)
+    return context
+
+
+def guard_origin(context: BrowserContext, base_url: str) -> None:
+    """Refuse to load any top-level page outside the portal's origin (a redirect elsewhere)."""
+    origin = _origin(base_url)
+
+    def check(route: Route) -> None:
+        request = route.request
+        if request.is_navigation_request() and _origin(request.url) != origin:
+            log.error("blocked navigation outside the portal: %s", _origin(request.url))
+            route.abort("blockedbyclient")
+        else:
+            route.fallback()
+
+    context.route("**/*", check)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def install_nuisance_handlers(page: Page, profile: PortalProfile) -> None:
+    """Close the banners, pop-ups and chat bubbles of the profile whenever they cover the page."""
+    for nuisance in profile.nuisances:
+        overlay = page.get_by_role(nuisance.role, name=nuisance.name)
+        close = overlay.get_by_role("button", name=nuisance.close, exact=True)
+
+        def dismiss(_: Any = None, close: Any = close, name: str = nuisance.name) -> None:
+            log.debug("closing %s", name)
+            close.click()
+
+        page.add_locator_handler(overlay, dismiss, no_wait_after=True)
+
+
+def save_storage_state(context: BrowserContext, path: Path) -> None:
+    """Save the login state with owner-only permissions from the first byte (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    state = context.storage_state()
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(state, handle)
+    os.replace(tmp, path)

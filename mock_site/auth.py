@@ -1,0 +1,253 @@
+"""Sessions, CSRF, rendering helpers and the sign-in pages (two steps + optional extras)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pyotp
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from .state import LOCKOUT_AFTER, LOCKOUT_FOR, Portal, Session
+
+COOKIE = "sid"
+templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
+
+BAD_CREDENTIALS = "Your account name or password is incorrect."
+LOCKED = (
+    "Your account has been locked after too many failed sign-in attempts. "
+    "Please try again later."
+)
+BAD_CODE = "The verification code is incorrect."
+
+
+class LoginRequired(Exception):
+    """Raised by `require_user`; the app turns it into a redirect to the sign-in page."""
+
+
+def portal_of(request: Request) -> Portal:
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def session_of(request: Request) -> Session:
+    """The session for this request (created on first use; the cookie is set on the way out)."""
+    if "session" not in request.scope:
+        sid, session = portal_of(request).session(request.cookies.get(COOKIE))
+        request.scope["session_id"], request.scope["session"] = sid, session
+    session: Session = request.scope["session"]
+    return session
+
+
+def with_cookie(request: Request, response: Response) -> Response:
+    session_of(request)
+    response.set_cookie(
+        COOKIE, request.scope["session_id"], httponly=True, samesite="lax", path="/"
+    )
+    return response
+
+
+def require_user(request: Request) -> str:
+    user = session_of(request).user
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def safe_next(target: str | None, default: str = "/orders") -> str:
+    """Only same-origin relative paths: no scheme, no `//host`, no backslashes."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(request: Request, url: str) -> Response:
+    return with_cookie(request, RedirectResponse(url, status_code=303))
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> Response:
+    session = session_of(request)
+    portal = portal_of(request)
+    ctx = {
+        "csrf": session.csrf,
+        "user": session.user,
+        "nuisances": portal.scenario.nuisances,
+        "notice": session.notice,
+        "error": session.error,
+        "path": request.url.path,
+    }
+    session.notice = session.error = None  # flash messages are shown once
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    return with_cookie(request, response)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    if form.get("csrf_token") != session_of(request).csrf:
+        raise HTTPException(403, "Invalid or missing security token.")
+    return form
+
+
+def _next(request: Request) -> str:
+    return safe_next(request.query_params.get("next"))
+
+
+def _login_url(step: str, nxt: str) -> str:
+    return f"/login{step}?next={quote(nxt)}"
+
+
+async def login_page(request: Request) -> Response:
+    if session_of(request).user:
+        return redirect(request, _next(request))
+    return render(request, "login.html", {"step": "identify", "next": _next(request)})
+
+
+async def login_identify(request: Request) -> Response:
+    form = await checked_form(request)
+    portal_of(request).counts["login_identify"] += 1
+    email = str(form.get("email", "")).strip()
+    nxt = safe_next(str(form.get("next", "")))
+    if not email:
+        return render(request, "login.html", {"step": "identify", "next": nxt,
+                                               "error": "Please enter your email or phone number."})
+    session = session_of(request)
+    session.pending_email, session.stage = email, None
+    return redirect(request, _login_url("/password", nxt))
+
+
+async def password_page(request: Request) -> Response:
+    session = session_of(request)
+    if not session.pending_email:
+        return redirect(request, _login_url("", _next(request)))
+    return render(request, "login.html",
+                  {"step": "password", "next": _next(request), "email": session.pending_email})
+
+
+async def login_password(request: Request) -> Response:
+    form = await checked_form(request)
+    portal, session = portal_of(request), session_of(request)
+    nxt = safe_next(str(form.get("next", "")))
+    email = session.pending_email
+    if not email:
+        return redirect(request, _login_url("", nxt))
+    with portal.lock:
+        portal.counts["login_password"] += 1
+        account = next((a for a in portal.scenario.accounts if a.email == email), None)
+        guard = portal.guard(email)
+        error = None
+        if guard.locked_until is not None and portal.now < guard.locked_until:
+            error = LOCKED
+        elif account is None or form.get("password") != account.password:
+            guard.failures += 1
+            error = BAD_CREDENTIALS
+            if guard.failures >= LOCKOUT_AFTER:
+                guard.locked_until, guard.failures, error = portal.now + LOCKOUT_FOR, 0, LOCKED
+        if error is not None or account is None:
+            return render(request, "login.html",
+                          {"step": "password", "next": nxt, "email": email, "error": error})
+        guard.failures, guard.locked_until = 0, None
+        if account.verification is not None:
+            session.stage = "verify"
+            return redirect(request, _login_url("/verify", nxt))
+        if account.captcha:
+            session.stage = "captcha"
+            return redirect(request, _login_url("/captcha", nxt))
+        portal.sign_in(session, email)
+    return redirect(request, nxt)
+
+
+def _account(request: Request, stage: str) -> Any:
+    session = session_of(request)
+    if session.stage != stage or not session.pending_email:
+        return None
+    portal = portal_of(request)
+    return next((a for a in portal.scenario.accounts if a.email == session.pending_email), None)
+
+
+async def verify_page(request: Request) -> Response:
+    if _account(request, "verify") is None:
+        return redirect(request, _login_url("", _next(request)))
+    email = session_of(request).pending_email or ""
+    masked = email[:1] + "***" + email[email.find("@"):]
+    return render(request, "login.html", {"step": "verify", "next": _next(request),
+                                           "masked": masked})
+
+
+async def login_verify(request: Request) -> Response:
+    form = await checked_form(request)
+    nxt = safe_next(str(form.get("next", "")))
+    account = _account(request, "verify")
+    portal, session = portal_of(request), session_of(request)
+    portal.counts["login_verify"] += 1
+    if account is None or account.verification is None:
+        return redirect(request, _login_url("", nxt))
+    code = str(form.get("code", "")).strip()
+    v = account.verification
+    ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
+    if not ok:
+        masked = account.email[:1] + "***" + account.email[account.email.find("@"):]
+        return render(request, "login.html", {"step": "verify", "next": nxt,
+                                               "masked": masked, "error": BAD_CODE})
+    if account.captcha:
+        session.stage = "captcha"
+        return redirect(request, _login_url("/captcha", nxt))
+    portal.sign_in(session, account.email)
+    return redirect(request, nxt)
+
+
+async def captcha_page(request: Request) -> Response:
+    if _account(request, "captcha") is None:
+        return redirect(request, _login_url("", _next(request)))
+    return render(request, "login.html", {"step": "captcha", "next": _next(request)})
+
+
+async def captcha_frame(request: Request) -> Response:
+    return render(request, "captcha_frame.html", {"next": _next(request)})
+
+
+async def login_captcha(request: Request) -> Response:
+    form = await checked_form(request)
+    nxt = safe_next(str(form.get("next", "")))
+    account = _account(request, "captcha")
+    portal_of(request).counts["login_captcha"] += 1
+    if account is None:
+        return redirect(request, _login_url("", nxt))
+    try:
+        slid = float(str(form.get("slider", "0")))
+    except ValueError:
+        slid = 0
+    if slid < 100:
+        session_of(request).error = "Please slide to verify."
+        return redirect(request, _login_url("/captcha", nxt))
+    portal_of(request).sign_in(session_of(request), account.email)
+    return redirect(request, nxt)
+
+
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    portal_of(request).counts["logout"] += 1
+    session = session_of(request)
+    session.user = session.pending_email = session.stage = None
+    return redirect(request, "/login")
+
+
+routes = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login_identify, methods=["POST"]),
+    Route("/login/password", password_page, methods=["GET"]),
+    Route("/login/password", login_password, methods=["POST"]),
+    Route("/login/verify", verify_page, methods=["GET"]),
+    Route("/login/verify", login_verify, methods=["POST"]),
+    Route("/login/captcha", captcha_page, methods=["GET"]),
+    Route("/login/captcha/frame", captcha_frame, methods=["GET"]),
+    Route("/login/captcha", login_captcha, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]

@@ -1,0 +1,445 @@
+"""The portal's server-side state: orders, the simulated clock and the seller's behaviour.
+
+Time only moves through `advance()`. Time-driven transitions (unpaid orders expiring, the
+seller answering, the 15-day deadline, shipping, refund steps) are applied lazily by
+`settle()`, which every reader calls first, so "now" can jump 20 days in one call.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .scenario import ClosedReason, Order, OrderState, Scenario, TrackingEvent
+
+UNPAID_EXPIRY = timedelta(days=20)
+SELLER_DEADLINE = timedelta(days=15)
+LOCKOUT_AFTER = 5
+LOCKOUT_FOR = timedelta(hours=1)
+
+REFUSE_PENDING = "A cancellation request is already pending for this order."
+REFUSE_REJECTED = "The seller has already rejected a cancellation request for this order."
+REFUSE_SHIPPED = "This order has been shipped and can no longer be canceled."
+REFUSE_COMPLETED = "This order is completed and can no longer be canceled."
+REFUSE_CLOSED = "This order is already closed."
+REFUSE_TOO_EARLY = "Cancel order will be available 24 hours after payment."
+REFUSE_NO_REASON = "Please select a reason for cancelling."
+REFUSE_NO_REPORT = (
+    "Please tell us whether you want to submit a report against this supplier."
+)
+DONE_REQUESTED = "Your cancellation request has been submitted."
+DONE_CANCELED = "Your order has been canceled."
+
+_REFUSALS = {
+    OrderState.CANCELLATION_REQUESTED: REFUSE_PENDING,
+    OrderState.CANCELLATION_REJECTED: REFUSE_REJECTED,
+    OrderState.SHIPPED: REFUSE_SHIPPED,
+    OrderState.SHIPMENT_CANCELED: REFUSE_SHIPPED,
+    OrderState.COMPLETED: REFUSE_COMPLETED,
+    OrderState.CLOSED: REFUSE_CLOSED,
+}
+
+
+@dataclass
+class Message:
+    author: str  # "buyer" or "seller"
+    text: str
+    time: datetime
+
+
+@dataclass
+class Record:
+    """A state-changing request the server received about an order (kept for the control API)."""
+
+    kind: str
+    time: datetime
+    accepted: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OrderRec:
+    spec: Order
+    state: OrderState
+    since: datetime
+    paid_at: datetime | None
+    requested_at: datetime | None = None
+    shipped_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_reason: ClosedReason | None = None
+    rejected: bool = False
+    deleted: bool = False
+    records: list[Record] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    pending_replies: list[Message] = field(default_factory=list)
+    tracking_events: list[TrackingEvent] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((i.price * i.qty for i in self.spec.items), Decimal("0"))
+
+    @property
+    def total(self) -> Decimal:
+        c = self.spec.coupons
+        discount = sum(
+            (
+                c.platform.amount if c.platform else Decimal("0"),
+                c.seller or Decimal("0"),
+                c.promo_code.amount if c.promo_code else Decimal("0"),
+            ),
+            Decimal("0"),
+        )
+        return max(self.subtotal + self.spec.shipping - discount, Decimal("0"))
+
+    def requests(self, kind: str) -> list[Record]:
+        return [r for r in self.records if r.kind == kind]
+
+
+@dataclass
+class Session:
+    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    user: str | None = None
+    pending_email: str | None = None
+    stage: str | None = None  # "verify" or "captcha" once the password was right
+    notice: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class LoginGuard:
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+class Portal:
+    """All mutable state of one mock portal; every public method holds the lock."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.lock = threading.RLock()
+        self.faults: list[dict[str, Any]] = []
+        self.reset(scenario)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def reset(self, scenario: Scenario) -> None:
+        with self.lock:
+            self.scenario = scenario
+            self.now: datetime = scenario.now
+            self.orders: dict[str, OrderRec] = {o.id: self._load(o) for o in scenario.orders}
+            self.sessions: dict[str, Session] = {}
+            self.sign_ins: Counter[str] = Counter()
+            self.guards: dict[str, LoginGuard] = {}
+            self.counts: Counter[str] = Counter()
+            self.faults = []
+
+    def _load(self, o: Order) -> OrderRec:
+        now = self.now
+        rec = OrderRec(spec=o, state=o.state, since=now, paid_at=o.paid_at)
+        rec.tracking_events = list(o.tracking.events)
+        if o.state == OrderState.CANCELLATION_REQUESTED:
+            rec.requested_at = o.requested_at or now
+            rec.since = rec.requested_at
+        if o.state in (OrderState.CANCELLATION_REQUESTED, OrderState.CANCELLATION_REJECTED):
+            rec.records.append(
+                Record("cancel", o.requested_at or now, True,
+                       {"reason": o.requested_reason, "report": "no", "preexisting": True})
+            )
+            rec.rejected = o.state == OrderState.CANCELLATION_REJECTED
+        if o.state in (OrderState.SHIPPED, OrderState.SHIPMENT_CANCELED, OrderState.COMPLETED):
+            rec.shipped_at = o.shipped_at or now
+            rec.since = rec.shipped_at
+            if not rec.tracking_events:
+                rec.tracking_events.append(
+                    TrackingEvent(time=rec.shipped_at, text="Shipment picked up by carrier")
+                )
+            if o.state == OrderState.SHIPMENT_CANCELED:
+                rec.tracking_events.append(TrackingEvent(time=now, text="Delivery canceled"))
+        if o.state == OrderState.CLOSED:
+            rec.closed_at = o.closed_at or now
+            rec.closed_reason = o.closed_reason
+            rec.since = rec.closed_at
+        if o.state == OrderState.PAYMENT_VERIFYING and o.paid_at is not None:
+            rec.since = o.paid_at
+        return rec
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self.lock:
+            if delta < timedelta(0):
+                raise ValueError("the clock only moves forward")
+            self.now += delta
+            self.settle()
+            return self.now
+
+    # -- lazy time-driven transitions ------------------------------------------------
+    def settle(self) -> None:
+        with self.lock:
+            for rec in self.orders.values():
+                for _ in range(10):  # a handful of chained transitions at most
+                    event = self._next_event(rec)
+                    if event is None or event[0] > self.now:
+                        break
+                    self._apply(rec, event[0], event[1])
+                for msg in list(rec.pending_replies):
+                    if msg.time <= self.now:
+                        rec.pending_replies.remove(msg)
+                        rec.messages.append(msg)
+
+    def _next_event(self, rec: OrderRec) -> tuple[datetime, str] | None:
+        spec, seller = rec.spec, rec.spec.seller
+        options: list[tuple[datetime, str]] = []
+        if rec.state == OrderState.AWAITING_PAYMENT:
+            options.append((spec.placed_at + UNPAID_EXPIRY, "expire"))
+        elif rec.state == OrderState.PAYMENT_VERIFYING and rec.paid_at:
+            minutes = self.scenario.payment_verification_minutes
+            options.append((rec.paid_at + timedelta(minutes=minutes), "verified"))
+        elif rec.state in (OrderState.AWAITING_SHIPMENT, OrderState.CANCELLATION_REJECTED):
+            paid = rec.paid_at or spec.placed_at
+            if seller.ship_after_hours is not None:
+                when = max(paid + timedelta(hours=seller.ship_after_hours), rec.since)
+                options.append((when, "ship"))
+            if seller.cancel_after_hours is not None:
+                when = max(paid + timedelta(hours=seller.cancel_after_hours), rec.since)
+                options.append((when, "seller_cancel"))
+        elif rec.state == OrderState.CANCELLATION_REQUESTED and rec.requested_at:
+            options.append((rec.requested_at + SELLER_DEADLINE, "timeout"))
+            if seller.on_cancel != "ignore":
+                when = rec.requested_at + timedelta(hours=seller.answer_after_hours)
+                options.append((when, seller.on_cancel))
+        elif rec.state == OrderState.SHIPPED and rec.shipped_at:
+            track = spec.tracking
+            if track.fails_after_hours is not None:
+                options.append((rec.shipped_at + timedelta(hours=track.fails_after_hours), "fail"))
+            if track.delivered_after_hours is not None:
+                when = rec.shipped_at + timedelta(hours=track.delivered_after_hours)
+                options.append((when, "deliver"))
+        return min(options, key=lambda o: o[0]) if options else None
+
+    def _apply(self, rec: OrderRec, when: datetime, what: str) -> None:
+        rec.since = when
+        if what == "expire":
+            self._close(rec, when, ClosedReason.EXPIRED)
+        elif what == "verified":
+            rec.state = OrderState.AWAITING_SHIPMENT
+        elif what == "ship":
+            rec.state, rec.shipped_at = OrderState.SHIPPED, when
+            rec.tracking_events.append(TrackingEvent(time=when, text="Shipment picked up by carrier"))
+        elif what == "seller_cancel":
+            self._close(rec, when, ClosedReason.SELLER_CANCELLED)
+        elif what == "timeout":
+            self._close(rec, when, ClosedReason.SELLER_TIMEOUT)
+        elif what == "accept":
+            self._close(rec, when, ClosedReason.SELLER_ACCEPTED)
+        elif what == "reject":
+            rec.state, rec.rejected = OrderState.CANCELLATION_REJECTED, True
+        elif what == "fail":
+            rec.state = OrderState.SHIPMENT_CANCELED
+            rec.tracking_events.append(TrackingEvent(time=when, text="Delivery canceled"))
+        elif what == "deliver":
+            rec.state = OrderState.COMPLETED
+            rec.tracking_events.append(TrackingEvent(time=when, text="Delivered"))
+
+    def _close(self, rec: OrderRec, when: datetime, reason: ClosedReason) -> None:
+        rec.state, rec.closed_at, rec.closed_reason, rec.since = (
+            OrderState.CLOSED, when, reason, when)
+
+    # -- reads -----------------------------------------------------------------------
+    def orders_of(self, email: str) -> list[OrderRec]:
+        with self.lock:
+            self.settle()
+            mine = [o for o in self.orders.values() if o.spec.account == email]
+            return sorted(mine, key=lambda o: o.spec.placed_at, reverse=True)
+
+    def order_of(self, email: str, order_id: str) -> OrderRec | None:
+        with self.lock:
+            self.settle()
+            rec = self.orders.get(order_id)
+            return rec if rec is not None and rec.spec.account == email else None
+
+    def cancel_delay(self, rec: OrderRec) -> timedelta:
+        hours = rec.spec.cancel_button_delay_hours
+        if hours is None:
+            hours = self.scenario.cancel_button_delay_hours
+        return timedelta(hours=hours)
+
+    def cancel_refusal(self, rec: OrderRec) -> str | None:
+        """Why this order cannot be cancelled now, or None when "Cancel order" is offered."""
+        if rec.state in _REFUSALS:
+            return _REFUSALS[rec.state]
+        if rec.state == OrderState.AWAITING_SHIPMENT and rec.paid_at is not None:
+            if self.now < rec.paid_at + self.cancel_delay(rec):
+                return REFUSE_TOO_EARLY
+        return None
+
+    def refund_steps(self, rec: OrderRec) -> list[datetime | None] | None:
+        """Completion time of each of the 3 refund steps (None: pending); None: no refund."""
+        if rec.state != OrderState.CLOSED or rec.paid_at is None or rec.closed_at is None:
+            return None
+        closed = rec.closed_at
+        return [
+            closed + timedelta(days=d) if closed + timedelta(days=d) <= self.now else None
+            for d in rec.spec.refund_days
+        ]
+
+    def platform_coupon_returned(self, rec: OrderRec) -> tuple[bool, str]:
+        coupon = rec.spec.coupons.platform
+        if coupon is None or rec.closed_at is None:
+            return False, ""
+        if coupon.expires_at <= self.now:
+            return False, "the coupon has expired"
+        others = [self.orders.get(i) for i in coupon.shared_with]
+        if any(o is None or o.state != OrderState.CLOSED for o in others):
+            return False, "other items paid with this coupon were not canceled"
+        return True, ""
+
+    # -- buyer actions (each returns (ok, message)) ------------------------------------
+    def request_cancel(self, rec: OrderRec, reason: str, report: str) -> tuple[bool, str]:
+        with self.lock:
+            self.settle()
+            self.counts["cancel"] += 1
+            paid = rec.state == OrderState.AWAITING_SHIPMENT
+            refusal = self.cancel_refusal(rec)
+            if refusal is None and reason not in self.scenario.reasons:
+                refusal = REFUSE_NO_REASON
+            if refusal is None and paid and report not in ("yes", "no"):
+                refusal = REFUSE_NO_REPORT
+            data = {"reason": reason or None, "report": report or None, "refusal": refusal,
+                    "state_before": rec.state.value}
+            rec.records.append(Record("cancel", self.now, refusal is None, data))
+            if refusal is not None:
+                return False, refusal
+            if not paid:
+                self._close(rec, self.now, ClosedReason.BUYER_CANCELLED)
+                return True, DONE_CANCELED
+            rec.state, rec.requested_at, rec.since = (
+                OrderState.CANCELLATION_REQUESTED, self.now, self.now)
+            self.settle()  # a seller that answers at once
+            return True, DONE_REQUESTED
+
+    def simple_action(self, rec: OrderRec, kind: str) -> tuple[bool, str]:
+        """pay, extend, confirm, delete, cart, dispute, return."""
+        with self.lock:
+            self.settle()
+            self.counts[kind] += 1
+            ok, msg = self._simple(rec, kind)
+            rec.records.append(Record(kind, self.now, ok, {"message": msg}))
+            return ok, msg
+
+    def _simple(self, rec: OrderRec, kind: str) -> tuple[bool, str]:
+        s = rec.state
+        if kind == "pay":
+            if s != OrderState.AWAITING_PAYMENT:
+                return False, "This order cannot be paid."
+            rec.state, rec.paid_at, rec.since = OrderState.PAYMENT_VERIFYING, self.now, self.now
+            return True, "Payment received. We are verifying it."
+        if kind == "extend":
+            if s != OrderState.AWAITING_SHIPMENT:
+                return False, "The processing time cannot be extended for this order."
+            return True, "The processing time has been extended."
+        if kind == "confirm":
+            if s != OrderState.SHIPPED:
+                return False, "This order cannot be confirmed."
+            rec.state, rec.since = OrderState.COMPLETED, self.now
+            return True, "Thank you for confirming receipt."
+        if kind == "delete":
+            if s not in (OrderState.CLOSED, OrderState.COMPLETED):
+                return False, "Only closed or completed orders can be deleted."
+            rec.deleted = True
+            return True, "The order was moved to Deleted orders."
+        if kind == "cart":
+            return True, "Added to cart."
+        if kind == "dispute":
+            if s not in (OrderState.SHIPPED, OrderState.SHIPMENT_CANCELED, OrderState.COMPLETED):
+                return False, "A dispute cannot be opened for this order."
+            return True, "Your dispute has been opened."
+        if kind == "return":
+            free = any(i.free_return for i in rec.spec.items)
+            if s != OrderState.SHIPPED or not free:
+                return False, "Free return is not available for this order."
+            return True, "Your free return request has been submitted."
+        return False, "Unknown action."
+
+    def send_message(self, rec: OrderRec, text: str) -> tuple[bool, str]:
+        with self.lock:
+            self.settle()
+            self.counts["message"] += 1
+            text = text.strip()
+            if not text:
+                return False, "Please type a message."
+            rec.messages.append(Message("buyer", text, self.now))
+            index = sum(1 for m in rec.messages if m.author == "buyer") - 1
+            replies = rec.spec.seller.replies
+            if index < len(replies):
+                reply = replies[index]
+                when = self.now + timedelta(hours=reply.after_hours)
+                rec.pending_replies.append(Message("seller", reply.text, when))
+            self.settle()
+            return True, "Message sent."
+
+    # -- sessions ------------------------------------------------------------------------
+    def session(self, sid: str | None) -> tuple[str, Session]:
+        with self.lock:
+            if sid is not None and sid in self.sessions:
+                return sid, self.sessions[sid]
+            sid = secrets.token_urlsafe(24)
+            self.sessions[sid] = Session()
+            return sid, self.sessions[sid]
+
+    def guard(self, email: str) -> LoginGuard:
+        return self.guards.setdefault(email, LoginGuard())
+
+    def sign_in(self, session: Session, email: str) -> None:
+        with self.lock:
+            session.user, session.stage, session.pending_email = email, None, None
+            self.sign_ins[email] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        from .views import status_label  # late import: views imports this module
+
+        with self.lock:
+            self.settle()
+            orders = {}
+            for rec in self.orders.values():
+                steps = self.refund_steps(rec)
+                orders[rec.id] = {
+                    "account": rec.spec.account,
+                    "state": rec.state.value,
+                    "label": status_label(rec),
+                    "rejected": rec.rejected,
+                    "deleted": rec.deleted,
+                    "paid_at": _iso(rec.paid_at),
+                    "requested_at": _iso(rec.requested_at),
+                    "shipped_at": _iso(rec.shipped_at),
+                    "closed_at": _iso(rec.closed_at),
+                    "closed_reason": rec.closed_reason.value if rec.closed_reason else None,
+                    "cancellation_requests": [_rec(r) for r in rec.requests("cancel")],
+                    "actions": [_rec(r) for r in rec.records if r.kind != "cancel"],
+                    "messages": [
+                        {"author": m.author, "text": m.text, "time": _iso(m.time)}
+                        for m in rec.messages
+                    ],
+                    "refund_steps": None if steps is None else [_iso(s) for s in steps],
+                }
+            return {
+                "scenario": self.scenario.name,
+                "now": _iso(self.now),
+                "orders": orders,
+                "sign_ins": dict(self.sign_ins),
+                "requests": dict(self.counts),
+                "faults": list(self.faults),
+            }
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt is not None else None
+
+
+def _rec(r: Record) -> dict[str, Any]:
+    return {"kind": r.kind, "time": _iso(r.time), "accepted": r.accepted, **r.data}
