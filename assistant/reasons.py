@@ -44,18 +44,16 @@ def blames_seller(label: str) -> bool:
 def reason_candidates(intent: Intent, preferences: Preferences) -> tuple[str, ...]:
     """The reasons to try, best first: the user's override, then the preference list.
 
-    Seller-blaming reasons are dropped unless the intent is fraud.
+    Seller-blaming reasons are dropped unless the intent is fraud; wording variants are
+    kept (the portal may spell a reason either way).
     """
     wanted = [intent.reason] if intent.reason else []
     wanted.extend(preferences.reasons)
     allow_blame = intent.kind is IntentKind.FRAUD
-    seen: set[str] = set()
     result: list[str] = []
     for reason in wanted:
-        norm = normalise_reason(reason)
-        if norm in seen or (blames_seller(reason) and not allow_blame):
+        if reason in result or (blames_seller(reason) and not allow_blame):
             continue
-        seen.add(norm)
         result.append(reason)
     return tuple(result)
 

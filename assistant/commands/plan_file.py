@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.errors import ConfigError
@@ -81,7 +82,7 @@ def plan_from_file(
 
 def render_plan(plan: Plan, console: Console) -> None:
     """Print a plan for people: one table row per action, with its justification."""
-    table = Table(title=plan.summary, show_lines=True)
+    table = Table(title=escape(plan.summary), show_lines=True)
     table.add_column("#", justify="right")
     table.add_column("action")
     table.add_column("details")
@@ -98,7 +99,9 @@ def render_plan(plan: Plan, console: Console) -> None:
             details.append(f"until {action.wait_until.isoformat(timespec='minutes')}")
         if action.advice:
             details.append(f"{action.advice}: {action.advice_text}")
-        table.add_row(str(number), action.kind.value, "\n".join(details), action.why)
+        table.add_row(
+            str(number), action.kind.value, escape("\n".join(details)), escape(action.why)
+        )
     console.print(table)
     for outcome in plan.coupons:
         verdict = "comes back" if outcome.returned else "does not come back"

@@ -55,6 +55,8 @@ def history(*entries: tuple[HistoryKind, datetime, MessageTemplateId | None]) ->
     )
 
 
-def sent(template: MessageTemplateId, at: datetime) -> tuple[HistoryKind, datetime, MessageTemplateId]:
+def sent(
+    template: MessageTemplateId, at: datetime
+) -> tuple[HistoryKind, datetime, MessageTemplateId]:
     """A history triple: message of ``template`` sent at ``at``."""
     return (HistoryKind.MESSAGE_SENT, at, template)

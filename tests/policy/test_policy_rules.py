@@ -18,6 +18,7 @@ from assistant.models import (
     IntentKind,
     MessageTemplateId,
     Money,
+    Order,
     OrderItem,
     OrderStatus,
     PortalAction,
@@ -118,10 +119,6 @@ def _requested(days_ago: timedelta) -> CancellationRequest:
     return CancellationRequest(requested_at=NOW - days_ago, reason="Other reason(s)")
 
 
-def _sent_cancel() -> object:
-    return history(sent(M.CANCEL_REQUEST, NOW - timedelta(days=16)))
-
-
 def test_pending_before_deadline_checks_and_waits_for_deadline() -> None:
     req = _requested(timedelta(days=15) - SECOND)
     o = order(OrderStatus.CANCELLATION_REQUESTED, cancellation=req)
@@ -182,7 +179,7 @@ def test_accepted_request_follows_the_refund() -> None:
 # --- rejection ------------------------------------------------------------------------------
 
 
-def _rejected_order() -> object:
+def _rejected_order() -> Order:
     req = CancellationRequest(
         requested_at=NOW - timedelta(days=3),
         answer=CancellationAnswer.REJECTED,
@@ -192,14 +189,14 @@ def _rejected_order() -> object:
 
 
 def test_rejection_seen_on_awaiting_shipment_messages_not_requests() -> None:
-    plan = decide(_rejected_order(), intent(), None, NOW)  # type: ignore[arg-type]
+    plan = decide(_rejected_order(), intent(), None, NOW)
     assert plan.kinds == (A.MESSAGE_SELLER,)
     assert plan.actions[0].template_id is M.AFTER_REJECTION
 
 
 def test_rejection_message_only_once_then_check() -> None:
     h = history(sent(M.AFTER_REJECTION, NOW - timedelta(hours=5)))
-    plan = decide(_rejected_order(), intent(), h, NOW)  # type: ignore[arg-type]
+    plan = decide(_rejected_order(), intent(), h, NOW)
     assert plan.kinds == (A.CHECK_SELLER_ANSWER,)
 
 
@@ -208,7 +205,7 @@ def test_rejection_seller_answered_goes_to_user() -> None:
         sent(M.AFTER_REJECTION, NOW - timedelta(hours=5)),
         (HistoryKind.SELLER_MESSAGE_SEEN, NOW - timedelta(hours=1), None),
     )
-    plan = decide(_rejected_order(), intent(), h, NOW)  # type: ignore[arg-type]
+    plan = decide(_rejected_order(), intent(), h, NOW)
     assert plan.kinds == (A.ADVISE_USER,)
     assert plan.actions[0].advice is AdviceKind.CONTACT_SELLER
 
@@ -236,20 +233,20 @@ def test_shipped_after_delivery_dispute_now_and_message_once() -> None:
 # --- 7 days: shipment canceled ---------------------------------------------------------------
 
 
-def _canceled_shipment() -> object:
+def _canceled_shipment() -> Order:
     return order(OrderStatus.SHIPPED, shipment=Shipment(shipment_canceled=True))
 
 
 def test_shipment_canceled_before_7_days_waits() -> None:
     at = NOW - timedelta(days=7) + SECOND
-    plan = decide(_canceled_shipment(), intent(), history(sent(M.SHIPMENT_CANCELED, at)), NOW)  # type: ignore[arg-type]
+    plan = decide(_canceled_shipment(), intent(), history(sent(M.SHIPMENT_CANCELED, at)), NOW)
     assert plan.kinds == (A.CHECK_SELLER_ANSWER, A.WAIT)
     assert plan.actions[1].wait_until == at + timedelta(days=7)
 
 
 def test_shipment_canceled_at_7_days_without_answer_dispute() -> None:
     at = NOW - timedelta(days=7)
-    plan = decide(_canceled_shipment(), intent(), history(sent(M.SHIPMENT_CANCELED, at)), NOW)  # type: ignore[arg-type]
+    plan = decide(_canceled_shipment(), intent(), history(sent(M.SHIPMENT_CANCELED, at)), NOW)
     assert plan.kinds == (A.ADVISE_USER,)
     assert plan.actions[0].advice is AdviceKind.DISPUTE
 
@@ -257,9 +254,10 @@ def test_shipment_canceled_at_7_days_without_answer_dispute() -> None:
 def test_shipment_canceled_seller_answered() -> None:
     at = NOW - timedelta(days=8)
     h = history(
-        sent(M.SHIPMENT_CANCELED, at), (HistoryKind.SELLER_MESSAGE_SEEN, at + timedelta(days=2), None)
+        sent(M.SHIPMENT_CANCELED, at),
+        (HistoryKind.SELLER_MESSAGE_SEEN, at + timedelta(days=2), None),
     )
-    plan = decide(_canceled_shipment(), intent(), h, NOW)  # type: ignore[arg-type]
+    plan = decide(_canceled_shipment(), intent(), h, NOW)
     assert plan.actions[0].advice is AdviceKind.CONTACT_SELLER
 
 
@@ -290,7 +288,9 @@ def test_refund_limit_uses_the_preferences_time_zone() -> None:
     closed = datetime(2026, 11, 13, 23, 30, tzinfo=UTC)
     o = order(OrderStatus.CLOSED, placed_at=closed - timedelta(days=3), closed_at=closed)
     utc_plan = decide(o, intent(), None, closed + timedelta(days=1))
-    tokyo_plan = decide(o, intent(), None, closed + timedelta(days=1), Preferences(timezone="Asia/Tokyo"))
+    tokyo_plan = decide(
+        o, intent(), None, closed + timedelta(days=1), Preferences(timezone="Asia/Tokyo")
+    )
     assert utc_plan.next_check_at == datetime(2026, 12, 4, 23, 30, tzinfo=UTC)
     assert tokyo_plan.next_check_at == datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
     assert tokyo_plan.next_check_at is not None and tokyo_plan.next_check_at.tzinfo is not None
@@ -298,7 +298,7 @@ def test_refund_limit_uses_the_preferences_time_zone() -> None:
 
 def test_refund_finished_is_done() -> None:
     steps = tuple(RefundStep(name=n, done=True) for n in ("a", "b", "c"))
-    refund = RefundProgress(steps=steps)  # type: ignore[arg-type]
+    refund = RefundProgress(steps=steps)
     o = order(OrderStatus.CLOSED, closed_at=NOW - timedelta(days=1), refund=refund)
     plan = decide(o, intent(), None, NOW)
     assert plan.kinds == (A.NOTHING,) and plan.case_status is CaseStatus.DONE_REFUNDED
@@ -330,7 +330,9 @@ def test_reason_override_that_blames_the_seller_is_ignored_without_fraud() -> No
     i = Intent(reason="The supplier refuses to ship the product(s)")
     assert decide(o, i, None, NOW).actions[0].reason == "I ordered the wrong product(s)"
     f = Intent(kind=IntentKind.FRAUD, reason="The supplier refuses to ship the product(s)")
-    assert decide(o, f, None, NOW).actions[0].reason == "The supplier refuses to ship the product(s)"
+    assert (
+        decide(o, f, None, NOW).actions[0].reason == "The supplier refuses to ship the product(s)"
+    )
 
 
 def test_only_blaming_reasons_configured_needs_the_user() -> None:
@@ -354,4 +356,4 @@ def test_request_plan_lists_coupon_outcomes() -> None:
 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        decide(order(), intent(), None, datetime(2026, 11, 18, 10, 0))  # noqa: DTZ001
+        decide(order(), intent(), None, datetime(2026, 11, 18, 10, 0))

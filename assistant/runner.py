@@ -1,0 +1,345 @@
+"""The runner: observe an order, let the policy decide, carry the plan out, journal it all.
+
+Crash safety lives here. Before a click that changes an order, the attempt is written to
+the journal; after the portal shows the effect, it is confirmed. A case holding an
+unconfirmed attempt is re-observed first and the attempt settled from what the portal
+shows, so a killed run never submits a second cancellation or sends a message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+
+from assistant.case_history import (
+    KEY_CANCEL_NOW,
+    KEY_REQUEST,
+    MESSAGE_PREFIX,
+    build_history,
+    first_seen,
+    message_key,
+)
+from assistant.errors import AssistantError, NeedsUserError, PortalError
+from assistant.journal import Case, Journal
+from assistant.models import (
+    Action,
+    ActionKind,
+    CaseHistory,
+    CaseStatus,
+    Intent,
+    Order,
+    OrderStatus,
+    Plan,
+    Preferences,
+)
+from assistant.policy import decide
+from flows.portal import Portal
+
+log = logging.getLogger(__name__)
+
+#: Order states that prove a cancellation (instant or request) took effect.
+CANCEL_TOOK_EFFECT = frozenset(
+    {OrderStatus.CANCELLATION_REQUESTED, OrderStatus.CANCELLATION_REJECTED, OrderStatus.CLOSED}
+)
+WAITING = frozenset(
+    {CaseStatus.WAITING_SELLER, CaseStatus.WAITING_REFUND, CaseStatus.WAITING_CANCEL_BUTTON}
+)
+
+
+@dataclass
+class CaseReport:
+    """What happened to one case in this run, for the report and the exit code."""
+
+    account: str
+    order_id: str
+    status: str
+    plan: Plan | None = None
+    done: list[str] = field(default_factory=list)
+    advice: list[str] = field(default_factory=list)
+    next_due: datetime | None = None
+    error: str | None = None
+    screenshot: str | None = None
+    exit_code: int = 0
+
+
+class Runner:
+    """Processes cases of one account through one signed-in ``Portal``."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        *,
+        preferences: Preferences,
+        clock: Callable[[], datetime],
+        artifacts_dir: Path,
+        check_interval: timedelta = timedelta(days=1),
+    ) -> None:
+        self.journal = journal
+        self.preferences = preferences
+        self.clock = clock
+        self.artifacts_dir = artifacts_dir
+        self.check_interval = check_interval
+
+    # -- one case -------------------------------------------------------------------------
+    def process(
+        self,
+        portal: Portal,
+        account: str,
+        order_id: str,
+        intent: Intent | None = None,
+        *,
+        dry_run: bool = False,
+    ) -> CaseReport:
+        """Observe, decide, act (unless ``dry_run``) and journal one order of ``account``."""
+        now = self.clock()
+        if dry_run:
+            stored = self.journal.find_case(account, order_id)
+            chosen = intent or (Intent.model_validate(stored.intent) if stored else Intent())
+            order = portal.read_order(order_id, now)
+            history = build_history(order_id, [], []) if stored is None else self._history(stored)
+            plan = decide(order, chosen, history, now, self.preferences)
+            return CaseReport(account, order_id, f"plan: {plan.case_status}", plan=plan)
+        case = self.journal.open_case(
+            account, order_id, (intent or Intent()).model_dump(mode="json"), now
+        )
+        report = CaseReport(account, order_id, case.status)
+        try:
+            self._process(portal, case, report, now)
+        except AssistantError as exc:
+            self._fail(portal, case, report, exc, now)
+        return report
+
+    def _process(self, portal: Portal, case: Case, report: CaseReport, now: datetime) -> None:
+        intent = Intent.model_validate(case.intent)
+        order = self._observe(portal, case, now)
+        self._settle_unfinished(portal, case, order, now)
+        history = self._history(case)
+        plan = decide(order, intent, history, now, self.preferences)
+        report.plan = plan
+        self.journal.record(case.id, "plan", plan.model_dump(mode="json"), now)
+        for action in plan.actions:
+            self._execute(portal, case, order, action, report, now)
+        next_due = plan.next_check_at
+        if plan.case_status in WAITING:
+            soon = self.clock() + self.check_interval
+            next_due = min(next_due, soon) if next_due else soon
+        advice = "; ".join(report.advice) or None
+        self.journal.update_case(
+            case.id,
+            status=plan.case_status.value,
+            now=self.clock(),
+            waiting_for=plan.case_status.value if plan.case_status in WAITING else None,
+            next_due=next_due if plan.case_status in WAITING else None,
+            advice=advice,
+        )
+        report.status = plan.case_status.value
+        report.next_due = next_due if plan.case_status in WAITING else None
+        if plan.case_status is CaseStatus.NEEDS_USER:
+            report.exit_code = 1
+
+    # -- observing ------------------------------------------------------------------------
+    def _observe(self, portal: Portal, case: Case, now: datetime) -> Order:
+        order = portal.read_order(case.order_id, now)
+        events = self.journal.events(case.id, "observation")
+        if order.status is OrderStatus.CLOSED and order.closed_at is None:
+            order = order.model_copy(update={"closed_at": first_seen(events, "closed") or now})
+        self.journal.record(
+            case.id,
+            "observation",
+            {
+                "status": order.status.value,
+                "label": order.status_label,
+                "actions": sorted(a.value for a in order.actions),
+                "refund": order.refund.model_dump(mode="json") if order.refund else None,
+            },
+            now,
+        )
+        if order.refund is not None:
+            self.journal.record(case.id, "refund", order.refund.model_dump(mode="json"), now)
+        if self.journal.done_actions(case.id) & {k for k in self._message_keys(case)}:
+            self._read_seller_messages(portal, case, now)
+        return order
+
+    def _message_keys(self, case: Case) -> set[str]:
+        return {
+            a.action_key
+            for a in self.journal.attempts(case.id)
+            if a.action_key.startswith(MESSAGE_PREFIX)
+        }
+
+    def _read_seller_messages(self, portal: Portal, case: Case, now: datetime) -> None:
+        known = {
+            (e.payload.get("text"), e.payload.get("at"))
+            for e in self.journal.events(case.id, "seller_message")
+        }
+        for message in portal.read_messages(case.order_id):
+            if message.from_buyer:
+                continue
+            at = message.at.isoformat() if message.at else None
+            if (message.text, at) not in known:
+                self.journal.record(
+                    case.id,
+                    "seller_message",
+                    {"author": message.author, "text": message.text, "at": at},
+                    now,
+                )
+
+    def _settle_unfinished(self, portal: Portal, case: Case, order: Order, now: datetime) -> None:
+        """Decide from the portal whether attempts a killed run left open took effect."""
+        for attempt in self.journal.unsettled_attempts(case.id):
+            if attempt.action_key in (KEY_CANCEL_NOW, KEY_REQUEST):
+                took = order.status in CANCEL_TOOK_EFFECT
+            else:
+                text = " ".join(str(attempt.payload.get("text", "")).split())
+                took = any(
+                    m.from_buyer and " ".join(m.text.split()) == text
+                    for m in portal.read_messages(case.order_id)
+                )
+            outcome = "confirmed" if took else "not_applied"
+            log.warning(
+                "order %s: settled an interrupted %s as %s",
+                case.order_id,
+                attempt.action_key,
+                outcome,
+            )
+            self.journal.settle_attempt(attempt.id, outcome, now)
+            self.journal.record(
+                case.id, "recovered", {"action": attempt.action_key, "outcome": outcome}, now
+            )
+
+    def _history(self, case: Case) -> CaseHistory:
+        return build_history(
+            case.order_id, self.journal.attempts(case.id), self.journal.events(case.id)
+        )
+
+    # -- acting ---------------------------------------------------------------------------
+    def _execute(
+        self,
+        portal: Portal,
+        case: Case,
+        order: Order,
+        action: Action,
+        report: CaseReport,
+        now: datetime,
+    ) -> None:
+        kind = action.kind
+        if kind in (ActionKind.CANCEL_NOW, ActionKind.REQUEST_CANCELLATION):
+            self._cancel(portal, case, action, report, now)
+        elif kind is ActionKind.MESSAGE_SELLER:
+            self._message(portal, case, action, report, now)
+        elif kind is ActionKind.ADVISE_USER:
+            text = action.advice_text or ""
+            report.advice.append(text)
+            self.journal.record(
+                case.id, "advice", {"advice": str(action.advice), "text": text}, now
+            )
+        elif kind is ActionKind.CHECK_SELLER_ANSWER:
+            self._read_seller_messages(portal, case, now)
+
+    def _cancel(
+        self, portal: Portal, case: Case, action: Action, report: CaseReport, now: datetime
+    ) -> None:
+        key = KEY_CANCEL_NOW if action.kind is ActionKind.CANCEL_NOW else KEY_REQUEST
+        if self.journal.done_actions(case.id) & {KEY_CANCEL_NOW, KEY_REQUEST}:
+            log.info("order %s: a cancellation was already confirmed; never twice", case.order_id)
+            return
+        attempt: list[int] = []
+
+        def before_submit(details: dict[str, object]) -> None:
+            attempt.append(self.journal.begin_attempt(case.id, key, details, self.clock()))
+
+        result = portal.cancel(
+            case.order_id,
+            reasons=action.reason_candidates or ((action.reason,) if action.reason else ()),
+            report_supplier=bool(action.report_supplier),
+            now=now,
+            before_submit=before_submit,
+        )
+        if attempt:
+            self.journal.settle_attempt(attempt[0], "confirmed", self.clock())
+        elif result.order.status in CANCEL_TOOK_EFFECT:
+            # Done before we got here (by hand, or by a run whose journal was lost).
+            done = self.journal.begin_attempt(case.id, key, {"found_done": True}, now)
+            self.journal.settle_attempt(done, "confirmed", now)
+        verb = "cancelled" if key == KEY_CANCEL_NOW else "requested cancellation"
+        report.done.append(
+            f"{verb} (reason {result.reason!r}, report: {_yes_no(result.report_supplier)})"
+            if result.submitted
+            else f"cancellation already {result.order.status_label}"
+        )
+
+    def _message(
+        self, portal: Portal, case: Case, action: Action, report: CaseReport, now: datetime
+    ) -> None:
+        assert action.template_id is not None and action.message is not None
+        key = message_key(action.template_id)
+        if key in self.journal.done_actions(case.id):
+            return
+        attempt: list[int] = []
+
+        def before_send() -> None:
+            attempt.append(
+                self.journal.begin_attempt(case.id, key, {"text": action.message}, self.clock())
+            )
+
+        sent = portal.send_message(case.order_id, action.message, before_send=before_send)
+        if not attempt:
+            attempt.append(self.journal.begin_attempt(case.id, key, {"text": action.message}, now))
+        self.journal.settle_attempt(attempt[0], "confirmed", self.clock())
+        self.journal.record(
+            case.id, "message", {"template": key, "text": action.message, "sent_now": sent}, now
+        )
+        report.done.append(
+            f"messaged the seller ({action.template_id.value})"
+            if sent
+            else "message already in the thread"
+        )
+
+    # -- failing --------------------------------------------------------------------------
+    def _fail(
+        self, portal: Portal, case: Case, report: CaseReport, exc: AssistantError, now: datetime
+    ) -> None:
+        screenshot = self._screenshot(portal, case.order_id)
+        if isinstance(exc, PortalError) and screenshot:
+            exc.screenshot = screenshot
+        needs_user = isinstance(exc, NeedsUserError) or exc.exit_code == 1
+        status = CaseStatus.NEEDS_USER if needs_user else CaseStatus.FAILED
+        self.journal.record(
+            case.id,
+            "error",
+            {"error": str(exc), "type": type(exc).__name__, "screenshot": screenshot},
+            now,
+        )
+        # Keep the case open and look again soon: nothing was confirmed that should not be.
+        self.journal.update_case(
+            case.id,
+            status=status.value,
+            now=now,
+            next_due=now + timedelta(hours=1),
+            advice=str(exc),
+        )
+        report.status = status.value
+        report.error = str(exc)
+        report.screenshot = screenshot
+        report.exit_code = exc.exit_code
+
+    def _screenshot(self, portal: Portal, order_id: str) -> str | None:
+        path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            portal.page.screenshot(
+                path=path, full_page=True, mask=[portal.page.locator("input[type=password]")]
+            )
+        except PlaywrightError as shot_error:  # evidence is best effort, never the failure
+            log.warning("no screenshot for order %s: %s", order_id, str(shot_error).splitlines()[0])
+            return None
+        return str(path)
+
+
+def _yes_no(answer: bool | None) -> str:
+    return "Yes" if answer else "No"
