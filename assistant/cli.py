@@ -1,22 +1,27 @@
 """The ``order-assistant`` command line: the one entry point people and schedulers use.
 
 Exit codes: 0 everything done or progressing; 1 some case needs the user (advice
-printed); 2 usage or configuration error; 3 the portal failed us after retries.
+printed); 2 usage or configuration error; 3 the portal failed us (changed, unreachable).
+Imports are lazy so that ``run`` with nothing due answers without loading Playwright.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from assistant import __version__
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ConfigError
+
+if TYPE_CHECKING:
+    from assistant.runner import CaseReport
+    from assistant.settings import Settings
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done or progressing; 1 a case needs you (advice printed); "
@@ -29,14 +34,29 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 console = Console()
 err_console = Console(stderr=True)
+ORDER_ID = re.compile(r"^\d{12,20}$")
 
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", help="TOML config file (default: user config dir)")
-]
+
+class Options:
+    """Global options given before the command (``order-assistant -v --config F run``)."""
+
+    config: Path | None = None
+    verbose: int = 0
+    log_format: str = "text"
+    portal: str | None = None
+    headed: bool = False
+    slow_mo: float | None = None
+
+
+OPTIONS = Options()
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+AccountOption = Annotated[
+    str | None, typer.Option("--account", help="Which configured account (default: the first)")
+]
 
 
 def _version_callback(value: bool) -> None:
@@ -51,29 +71,98 @@ def _root(
         bool,
         typer.Option("--version", callback=_version_callback, is_eager=True, help="Show version"),
     ] = False,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML config file (default: user config dir)")
+    ] = None,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="-v info, -vv debug")
+    ] = 0,
+    log_format: Annotated[
+        str, typer.Option("--log-format", help="text or json (one object per line)")
+    ] = "text",
+    portal: Annotated[
+        str | None, typer.Option("--portal", help="Portal URL (ORDER_ASSISTANT_PORTAL_URL)")
+    ] = None,
+    headed: Annotated[bool, typer.Option("--headed", help="Show the browser window")] = False,
+    slow_mo: Annotated[
+        float | None, typer.Option("--slow-mo", help="Slow each browser step by N ms")
+    ] = None,
 ) -> None:
     """Cancel marketplace orders, message sellers and follow refunds."""
+    if log_format not in ("text", "json"):
+        raise ConfigError(
+            f"unknown log format {log_format!r}", key="--log-format", fix="use text or json"
+        )
+    OPTIONS.config, OPTIONS.verbose, OPTIONS.log_format = config, verbose, log_format
+    OPTIONS.portal, OPTIONS.headed, OPTIONS.slow_mo = portal, headed, slow_mo
+
+
+def _settings() -> Settings:
+    """Settings from file + environment + global options; logging set up with redaction."""
+    from assistant.logs import configure_logging
+    from assistant.settings import load_settings
+
+    overrides: dict[str, object] = {"portal_url": OPTIONS.portal, "slow_mo": OPTIONS.slow_mo}
+    if OPTIONS.headed:
+        overrides["headless"] = False
+    settings = load_settings(OPTIONS.config, **overrides)
+    if settings.username and settings.password is None and sys.stdin.isatty():
+        from pydantic import SecretStr
+
+        typed = typer.prompt(f"Password for {settings.username}", hide_input=True)
+        settings = settings.model_copy(update={"password": SecretStr(typed)})
+    secrets = [
+        s.get_secret_value()
+        for a in settings.all_accounts()
+        for s in (a.resolved_password(), a.totp_secret)
+        if s is not None
+    ]
+    configure_logging(OPTIONS.verbose, OPTIONS.log_format, secrets)
+    return settings
+
+
+def _check_order_ids(order_ids: list[str]) -> list[str]:
+    cleaned = []
+    for raw in order_ids:
+        value = raw.strip()
+        if not ORDER_ID.fullmatch(value):
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise ConfigError(
+                f"{shown!r} is not an order number",
+                key="ORDER",
+                fix='give the 12-20 digit number shown as "Order ID:" in My Orders',
+            )
+        cleaned.append(value)
+    if not cleaned:
+        raise ConfigError("no order given", key="ORDER", fix="name at least one order number")
+    return cleaned
+
+
+def _finish(reports: list[CaseReport], as_json: bool, title: str) -> None:
+    from assistant.report import exit_code, print_reports, reports_json
+
+    if as_json:
+        print(reports_json(reports))
+    else:
+        print_reports(console, reports, title)
+    raise typer.Exit(exit_code(reports))
 
 
 @app.command()
-def doctor(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+def doctor(as_json: JsonOption = False) -> None:
     """Check Python, Playwright, the browser that will be used, and the configuration."""
-    from assistant.doctor import run_checks
-    from assistant.settings import load_settings
+    from rich.table import Table
 
-    settings = load_settings(config)
-    report = run_checks(settings)
+    from assistant.doctor import run_checks
+
+    report = run_checks(_settings())
     if as_json:
-        payload = {
-            "healthy": report.healthy,
-            "checks": [c.__dict__ for c in report.checks],
-        }
-        console.print_json(json.dumps(payload))
+        payload = {"healthy": report.healthy, "checks": [c.__dict__ for c in report.checks]}
+        print(json.dumps(payload, indent=2))
     else:
         table = Table(title="order-assistant doctor", show_header=True)
-        table.add_column("check")
-        table.add_column("result")
-        table.add_column("detail", overflow="fold")
+        for column in ("check", "result", "detail"):
+            table.add_column(column, overflow="fold")
         for check in report.checks:
             table.add_row(check.name, "[green]ok[/]" if check.ok else "[red]FAIL[/]", check.detail)
         console.print(table)
@@ -81,10 +170,233 @@ def doctor(config: ConfigOption = None, as_json: JsonOption = False) -> None:
         raise typer.Exit(2)
 
 
+@app.command()
+def cancel(
+    orders: Annotated[list[str] | None, typer.Argument(help="Order numbers")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="orders.csv (order_id column) or .json list")
+    ] = None,
+    intent: Annotated[
+        str,
+        typer.Option("--intent", help="cancel, change_order or fraud (fraud reports the seller)"),
+    ] = "cancel",
+    details: Annotated[
+        str | None, typer.Option("--details", help="The change (change_order)")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Preferred reason, exact text")
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="Your own text to the seller")
+    ] = None,
+    account: AccountOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan, click nothing")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel orders now (or request their cancellation), message the sellers, journal it."""
+    from pydantic import ValidationError
+
+    from assistant.models import Intent, IntentKind
+    from assistant.order_lists import read_order_list
+    from assistant.service import cancel_orders
+
+    wanted = list(orders or [])
+    if from_file is not None:
+        wanted.extend(read_order_list(from_file))
+    order_ids = _check_order_ids(wanted)
+    try:
+        chosen = Intent(kind=IntentKind(intent), details=details, reason=reason, message=message)
+    except (ValueError, ValidationError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(
+            first, key="--intent", fix="use cancel, change_order (with --details) or fraud"
+        ) from None
+    settings = _settings()
+    progress = _progress(len(order_ids), as_json)
+    reports = cancel_orders(
+        settings, order_ids, chosen, account_name=account, dry_run=dry_run, progress=progress
+    )
+    _finish(reports, as_json, "plans (dry run)" if dry_run else "cancellations")
+
+
+def _progress(total: int, as_json: bool):  # type: ignore[no-untyped-def]
+    """A progress line per finished order when a person is watching a batch."""
+    if as_json or total < 2 or not console.is_terminal:
+        return lambda _: None
+    done = [0]
+
+    def tick(report: CaseReport) -> None:
+        done[0] += 1
+        console.print(f"[{done[0]}/{total}] {report.order_id}: {report.status}")
+
+    return tick
+
+
+@app.command()
+def plan(
+    order: Annotated[
+        str | None, typer.Argument(help="Order number (live, nothing clicked)")
+    ] = None,
+    order_file: Annotated[
+        Path | None, typer.Option("--order-file", help="Plan for an order described in a JSON file")
+    ] = None,
+    intent: Annotated[
+        str, typer.Option("--intent", help="cancel, change_order or fraud")
+    ] = "cancel",
+    details: Annotated[
+        str | None, typer.Option("--details", help="The change (change_order)")
+    ] = None,
+    account: AccountOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show what the assistant would do with an order, and why. Nothing is clicked."""
+    if order_file is not None:
+        from assistant.commands.plan_file import plan_from_file, render_plan
+
+        settings = _settings()
+        try:
+            result = plan_from_file(order_file, intent, settings.now, details=details)
+        except AssistantError:
+            raise
+        except ValueError as exc:
+            raise ConfigError(
+                str(exc), key="--intent", fix="use cancel, change_order or fraud"
+            ) from None
+        if as_json:
+            print(result.model_dump_json(indent=2))
+        else:
+            render_plan(result, console)
+        return
+    if order is None:
+        raise ConfigError("give an order number or --order-file", key="ORDER", fix="see --help")
+    cancel([order], None, intent, details, None, None, account, True, as_json)
+
+
+@app.command()
+def run(
+    max_minutes: Annotated[
+        float | None, typer.Option("--max-minutes", help="Time budget; the rest waits for next run")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The scheduled entry point: resume every due case (safe to call from cron often)."""
+    from assistant.run_lock import RunLockedError, run_lock
+    from assistant.service import nothing_due, run_due
+
+    settings = _settings()
+    try:
+        with run_lock(settings.data_dir / "run.lock"):
+            idle, next_due = nothing_due(settings)
+            if idle:
+                when = next_due.isoformat(timespec="minutes") if next_due else "no open case"
+                if as_json:
+                    print(
+                        json.dumps(
+                            {"due": 0, "next_due": next_due.isoformat() if next_due else None}
+                        )
+                    )
+                else:
+                    console.print(f"nothing due (next check: {when})")
+                raise typer.Exit(0)
+            reports = run_due(settings, max_minutes=max_minutes or settings.max_minutes)
+    except RunLockedError as exc:
+        err_console.print(f"{exc}", highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    _finish(reports, as_json, "scheduled run")
+
+
+@app.command()
+def status(
+    order: Annotated[str | None, typer.Argument(help="Show the full history of this order")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The journal's cases: where each stands, what is awaited and when it is due."""
+    from assistant.journal import open_journal
+    from assistant.report import print_cases, print_history
+
+    settings = _settings()
+    if not settings.journal_path.exists():
+        console.print("no cases yet (the journal is created by the first cancel)")
+        return
+    with open_journal(settings.journal_path) as journal:
+        cases = journal.cases(_check_order_ids([order])[0] if order else None)
+        if order and not cases:
+            raise ConfigError(
+                f"no case for order {order}", key="ORDER", fix="see `status` for all cases"
+            )
+        if as_json:
+            payload = [
+                {
+                    **{
+                        k: v
+                        for k, v in case.__dict__.items()
+                        if k not in ("next_due", "created_at", "updated_at")
+                    },
+                    "next_due": case.next_due.isoformat() if case.next_due else None,
+                    "history": [
+                        {"at": e.at.isoformat(), "kind": e.kind, "payload": e.payload}
+                        for e in journal.events(case.id)
+                    ]
+                    if order
+                    else None,
+                }
+                for case in cases
+            ]
+            print(json.dumps(payload, indent=2, default=str))
+        elif order:
+            for case in cases:
+                print_history(console, case, journal.events(case.id))
+        else:
+            print_cases(console, cases)
+
+
+@app.command()
+def orders(account: AccountOption = None, as_json: JsonOption = False) -> None:
+    """List the account's orders as the portal shows them."""
+    from rich.table import Table
+
+    from assistant.service import list_orders
+
+    found = list_orders(_settings(), account)
+    if as_json:
+        print(json.dumps([o.model_dump(mode="json") for o in found], indent=2))
+        return
+    table = Table(title=f"{len(found)} orders")
+    for column in ("order", "status", "date", "store", "total"):
+        table.add_column(column)
+    for o in found:
+        table.add_row(
+            o.order_id,
+            o.status_label,
+            o.order_date.date().isoformat() if o.order_date else "",
+            o.store or "",
+            str(o.total or ""),
+        )
+    console.print(table)
+
+
+@app.command("mock-portal")
+def mock_portal(
+    scenario: Annotated[
+        str, typer.Option("--scenario", help="Bundled scenario name or JSON path")
+    ] = "demo",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    control_api: Annotated[bool, typer.Option("--control-api", help="Mount /__mock__/")] = False,
+) -> None:
+    """Serve the bundled mock portal (open it in a browser; tests and the demo use it)."""
+    from mock_site.__main__ import main as serve
+
+    argv = ["--scenario", scenario, "--host", host, "--port", str(port)]
+    raise typer.Exit(serve([*argv, "--control-api"] if control_api else argv))
+
+
 def main() -> None:
     """Console-script entry point: run the app, turning our errors into clear exits."""
     try:
         app()
     except AssistantError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True, markup=False)
         sys.exit(exc.exit_code)

@@ -70,9 +70,9 @@ class NeedsUserError(PortalError):
 
 
 class OrderNotFoundError(PortalError):
-    """The account has no order with that number."""
+    """The account has no order with that number (bad input: exit code 2)."""
 
-    exit_code = 1
+    exit_code = 2
 
 
 class NotCancellableError(PortalError):

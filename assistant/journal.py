@@ -58,6 +58,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 #: Case statuses after which nothing more is scheduled.
 CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do"})
+# (The queries below spell these out as SQL literals; keep them in step.)
 
 
 @dataclass(frozen=True)
@@ -172,20 +173,20 @@ class Journal:
     def due_cases(self, now: datetime) -> list[Case]:
         """Open cases whose next check is due (or that hold an unconfirmed attempt)."""
         rows = self._db.execute(
-            "SELECT * FROM cases WHERE status NOT IN ({}) AND (next_due IS NULL OR next_due <= ?"
+            "SELECT * FROM cases"
+            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do')"
+            " AND (next_due IS NULL OR next_due <= ?"
             " OR id IN (SELECT case_id FROM attempts WHERE confirmed_at IS NULL))"
-            " ORDER BY next_due, id".format(",".join("?" * len(CLOSED_STATUSES))),
-            (*sorted(CLOSED_STATUSES), _iso(now)),
+            " ORDER BY next_due, id",
+            (_iso(now),),
         ).fetchall()
         return [_case(row) for row in rows]
 
     def next_due(self) -> datetime | None:
         """The earliest moment an open case wants attention."""
         row = self._db.execute(
-            "SELECT MIN(next_due) FROM cases WHERE status NOT IN ({})".format(
-                ",".join("?" * len(CLOSED_STATUSES))
-            ),
-            sorted(CLOSED_STATUSES),
+            "SELECT MIN(next_due) FROM cases"
+            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do')"
         ).fetchone()
         return _when(row[0])
 

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     PositiveInt,
     StringConstraints,
+    computed_field,
     field_serializer,
     field_validator,
     model_validator,
@@ -354,9 +355,18 @@ class Plan(_Model):
         """The action kinds, in order (handy in tests and logs)."""
         return tuple(a.kind for a in self.actions)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_summary(cls, data: object) -> object:
+        # ``summary`` is computed; a dumped plan carries it, so accept and ignore it.
+        if isinstance(data, dict) and "summary" in data:
+            return {k: v for k, v in data.items() if k != "summary"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> str:
-        """One line for people: the case status and the steps."""
+        """One line for people: the case status and the steps (also in the JSON dump)."""
         steps = ", ".join(a.kind.value for a in self.actions)
         return f"order {self.order_id} ({self.status}): {steps} -> {self.case_status}"
 
@@ -427,6 +437,18 @@ class CaseHistory(_Model):
             if e.kind is HistoryKind.MESSAGE_SENT and e.template_id is template_id
         ]
         return min(sent) if sent else None
+
+    @property
+    def rejection_seen_at(self) -> AwareDatetime | None:
+        """When a rejected cancellation was first seen, if ever."""
+        entry = self.first(HistoryKind.REJECTION_SEEN)
+        return entry.at if entry else None
+
+    @property
+    def shipment_cancel_seen_at(self) -> AwareDatetime | None:
+        """When a cancelled shipment was first seen, if ever."""
+        entry = self.first(HistoryKind.SHIPMENT_CANCEL_SEEN)
+        return entry.at if entry else None
 
     @property
     def last_seller_message(self) -> HistoryEntry | None:

@@ -12,6 +12,7 @@ from assistant.models import (
     Action,
     ActionKind,
     AdviceKind,
+    CancellationAnswer,
     CaseStatus,
     MessageTemplateId,
     PortalAction,
@@ -23,21 +24,24 @@ from assistant.workdays import REFUND_LIMIT_WORKING_DAYS, SHIPMENT_CANCEL_ANSWER
 def shipped(ctx: Ctx) -> Result:
     order = ctx.order
     never = "Shipped orders are never cancelled (rule 1)."
+    request = order.cancellation
+    if ctx.history.rejection_seen_at is not None or (
+        request is not None and request.answer is CancellationAnswer.REJECTED
+    ):
+        never = f"The seller rejected the cancellation and shipped anyway. {never}"
     free = PortalAction.FREE_RETURN in order.actions or any(i.free_return for i in order.items)
     if free and not ctx.fraud:
         why = f"{never} This order offers a free return."
         text = "Accept the delivery, then use 'Free return' for a refund."
-        return (
-            [advise(AdviceKind.FREE_RETURN, text, "shipped.free_return", why)],
-            (CaseStatus.NEEDS_USER),
-            None,
-        )
+        action = advise(AdviceKind.FREE_RETURN, text, "shipped.free_return", why)
+        return [action], CaseStatus.NEEDS_USER, None
     actions: list[Action] = []
     template = MessageTemplateId.CHANGE_ORDER if ctx.change else MessageTemplateId.SHIPPED
     if not ctx.fraud and ctx.sent(template) is None:
         why = f"{never} Ask the seller how to return it (rule 4)."
         actions.append(ctx.message(template, "shipped.message", why))
-    delivered = order.shipment is not None and order.shipment.delivered_at is not None
+    delivered_at = order.shipment.delivered_at if order.shipment else None
+    delivered = delivered_at is not None and delivered_at <= ctx.now
     if delivered:
         text = "The order was delivered: open a dispute to return it or get the money back."
     else:

@@ -46,8 +46,14 @@ log = logging.getLogger(__name__)
 CANCEL_TOOK_EFFECT = frozenset(
     {OrderStatus.CANCELLATION_REQUESTED, OrderStatus.CANCELLATION_REJECTED, OrderStatus.CLOSED}
 )
-WAITING = frozenset(
-    {CaseStatus.WAITING_SELLER, CaseStatus.WAITING_REFUND, CaseStatus.WAITING_CANCEL_BUTTON}
+WAITING_FOR = {
+    CaseStatus.WAITING_SELLER: "the seller's answer",
+    CaseStatus.WAITING_REFUND: "the refund",
+    CaseStatus.WAITING_CANCEL_BUTTON: "the 'Cancel order' button",
+    CaseStatus.NEEDS_USER: "you (see the advice)",
+}
+FINISHED = frozenset(
+    {CaseStatus.DONE_CANCELLED, CaseStatus.DONE_REFUNDED, CaseStatus.NOTHING_TO_DO}
 )
 
 
@@ -63,6 +69,7 @@ class CaseReport:
     advice: list[str] = field(default_factory=list)
     next_due: datetime | None = None
     error: str | None = None
+    error_type: str | None = None
     screenshot: str | None = None
     exit_code: int = 0
 
@@ -124,21 +131,23 @@ class Runner:
         self.journal.record(case.id, "plan", plan.model_dump(mode="json"), now)
         for action in plan.actions:
             self._execute(portal, case, order, action, report, now)
-        next_due = plan.next_check_at
-        if plan.case_status in WAITING:
+        next_due: datetime | None = None
+        if plan.case_status not in FINISHED:
+            # Look again at least every check interval: a seller may answer any day, and a
+            # case that needs the user may still change (delivered, refunded).
             soon = self.clock() + self.check_interval
-            next_due = min(next_due, soon) if next_due else soon
+            next_due = min(plan.next_check_at, soon) if plan.next_check_at else soon
         advice = "; ".join(report.advice) or None
         self.journal.update_case(
             case.id,
             status=plan.case_status.value,
             now=self.clock(),
-            waiting_for=plan.case_status.value if plan.case_status in WAITING else None,
-            next_due=next_due if plan.case_status in WAITING else None,
+            waiting_for=WAITING_FOR.get(plan.case_status),
+            next_due=next_due,
             advice=advice,
         )
         report.status = plan.case_status.value
-        report.next_due = next_due if plan.case_status in WAITING else None
+        report.next_due = next_due
         if plan.case_status is CaseStatus.NEEDS_USER:
             report.exit_code = 1
 
@@ -325,6 +334,7 @@ class Runner:
         )
         report.status = status.value
         report.error = str(exc)
+        report.error_type = type(exc).__name__
         report.screenshot = screenshot
         report.exit_code = exc.exit_code
 

@@ -10,7 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -76,6 +84,24 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=2, ge=1, le=16)
     max_minutes: float = Field(default=20, gt=0)
     timeout_ms: float = Field(default=15_000, gt=0)
+    check_interval_hours: float = Field(default=24, gt=0)
+    portal_profile: Path | None = None
+    buyer_name: str | None = None
+    now: AwareDatetime | None = Field(
+        default=None, description="Fixed 'now' (tests, demos against the mock portal's clock)"
+    )
+
+    @property
+    def journal_path(self) -> Path:
+        return self.data_dir / "journal.sqlite3"
+
+    @property
+    def logins_dir(self) -> Path:
+        return self.data_dir / "logins"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
 
     @field_validator("portal_url")
     @classmethod

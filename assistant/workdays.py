@@ -64,8 +64,20 @@ def add_working_days(
 def working_days_between(
     start: datetime, end: datetime, tz: ZoneInfo, holidays: Collection[date] = ()
 ) -> int:
-    """How many whole working days have passed from ``start`` to ``end`` (in ``tz``)."""
-    count = 0
-    while add_working_days(start, count + 1, tz, holidays) <= end:
-        count += 1
+    """How many whole working days have passed from ``start`` to ``end`` (in ``tz``).
+
+    The inverse of ``add_working_days``: the largest n with ``add_working_days(start, n)
+    <= end``.
+    """
+    if end <= start:
+        return 0
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    count = sum(
+        1
+        for offset in range(1, (local_end.date() - local_start.date()).days + 1)
+        if is_working_day(local_start.date() + timedelta(days=offset), holidays)
+    )
+    # The last working day only counts once its clock time has been reached.
+    if count and add_working_days(start, count, tz, holidays) > end:
+        count -= 1
     return count

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 #: States in which a cancellation (instant or request) has already happened.
 ALREADY_DONE = frozenset({OrderStatus.CANCELLATION_REQUESTED, OrderStatus.CLOSED})
+#: States cancelled by "Submit" alone, with no report question (a verifying payment
+#: already shows a payment time, so ``paid_at`` cannot tell).
+INSTANT_CANCEL = frozenset({OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_VERIFYING})
 
 
 class CancelResult(BaseModel):
@@ -86,7 +89,7 @@ def cancel_order(
     picker.select_option(label=reason)
     question = dialog.get_by_text(profile.exact("report_question"))
     answer_name = profile.exact("yes" if report_supplier else "no")
-    paid = before.paid_at is not None
+    paid = before.status not in INSTANT_CANCEL
     details: dict[str, object] = {"reason": reason, "report_supplier": report_supplier}
     if not paid:
         before_submit(details)

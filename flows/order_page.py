@@ -133,6 +133,13 @@ class OrderPage:
         self.payment_tab.click()
         no_refund = self.payment_panel.get_by_text(self.profile.exact("no_refund"))
         self.refund_steps.or_(no_refund).first.wait_for()
+        try:
+            return self._refund_progress()
+        finally:
+            # The other reads look in the "Order" panel: leave the page showing it.
+            self.order_tab.click()
+
+    def _refund_progress(self) -> RefundProgress | None:
         if not self.refund_steps.is_visible():
             return None
         steps = []
@@ -152,7 +159,6 @@ class OrderPage:
             )
         panel = self.payment_panel.inner_text()
         amount = parse_money(row_value(panel, self.labels("refund_amount")) or "")
-        self.order_tab.click()
         return RefundProgress(steps=(steps[0], steps[1], steps[2]), amount=amount)
 
     # -- pieces ---------------------------------------------------------------------------

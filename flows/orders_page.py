@@ -47,8 +47,12 @@ class OrdersPage:
         self.cards.first.or_(self.no_orders).wait_for()
 
     def card(self, order_id: str) -> Locator:
-        """The card of one order (its text holds the order number)."""
-        return self.cards.filter(has_text=re.compile(rf"\b{re.escape(order_id)}\b"))
+        """The card of one order (its text holds the order number).
+
+        Not part of a longer number; no word boundary after it, as the card's text content
+        runs on into the button ("8211279521850032Copy").
+        """
+        return self.cards.filter(has_text=re.compile(rf"(?<!\d){re.escape(order_id)}(?!\d)"))
 
     def load_all(self, limit: int = 1000) -> int:
         """Press "View orders" until every card is drawn (or ``limit`` cards); the count."""
@@ -64,8 +68,10 @@ class OrdersPage:
     def search(self, text: str) -> None:
         """Use the portal's search box and wait for the matching cards."""
         self.search_box.fill(text)
-        self.search_button.click()
-        self.page.wait_for_load_state()
+        # The search box is a GET form: the results are a new page. Waiting for the load
+        # state instead raced the navigation and read the old list's cards.
+        with self.page.expect_navigation():
+            self.search_button.click()
         self.wait_drawn()
 
     def open_details(self, order_id: str) -> None:

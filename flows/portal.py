@@ -17,7 +17,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
 from pydantic import SecretStr
 
-from assistant.errors import OrderNotFoundError
+from assistant.errors import NeedsUserError, OrderNotFoundError, SignInError
 from assistant.models import Order
 from flows.cancel import CancelResult, cancel_order
 from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
@@ -60,6 +60,9 @@ class Portal:
         self.credentials = credentials
         self.storage_state = storage_state
         self.sign_ins = 0
+        # A refused sign-in is final for this run: trying again per order would only
+        # lock the account (the portal locks after a few failures).
+        self._refused: SignInError | NeedsUserError | None = None
         self.context: BrowserContext = new_context(
             browser,
             base_url=self.base_url,
@@ -95,9 +98,16 @@ class Portal:
             self._sign_in(ready)
 
     def _sign_in(self, ready: Locator) -> None:
-        if self.credentials.password is None:
-            from assistant.errors import NeedsUserError
+        if self._refused is not None:
+            raise self._refused
+        try:
+            self._sign_in_once(ready)
+        except (SignInError, NeedsUserError) as exc:
+            self._refused = exc
+            raise
 
+    def _sign_in_once(self, ready: Locator) -> None:
+        if self.credentials.password is None:
             raise NeedsUserError(
                 f"the portal asks {self.credentials.username} to sign in and no password is set",
                 url=self.page.url,

@@ -13,12 +13,16 @@ from .scenario import ScenarioError, load_scenario, scenario_names
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mock_site", description=__doc__)
-    parser.add_argument("--scenario", default="demo",
-                        help=f"a bundled name ({', '.join(scenario_names())}) or a JSON path")
+    parser.add_argument(
+        "--scenario",
+        default="demo",
+        help=f"a bundled name ({', '.join(scenario_names())}) or a JSON path",
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--control-api", action="store_true",
-                        help="mount /__mock__/ (reset, clock, state, faults)")
+    parser.add_argument(
+        "--control-api", action="store_true", help="mount /__mock__/ (reset, clock, state, faults)"
+    )
     args = parser.parse_args(argv)
     try:
         scenario = load_scenario(args.scenario)

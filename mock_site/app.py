@@ -15,21 +15,28 @@ from starlette.staticfiles import StaticFiles
 
 from . import auth, control, faults, views
 from .auth import checked_form, portal_of, redirect, render, require_user, safe_next, session_of
+from .records import OrderRec
 from .scenario import OrderState, Scenario, load_scenario
-from .state import OrderRec, Portal
+from .state import Portal
 
 PAGE_SIZE = 10
 ACTIONS = {
-    "pay": "pay", "extend": "extend", "confirm": "confirm", "delete": "delete",
-    "cart": "cart", "dispute": "dispute", "return": "return",
+    "pay": "pay",
+    "extend": "extend",
+    "confirm": "confirm",
+    "delete": "delete",
+    "cart": "cart",
+    "dispute": "dispute",
+    "return": "return",
 }
 
 
 def _order(request: Request) -> tuple[Portal, OrderRec]:
     user = require_user(request)
     portal = portal_of(request)
-    rec = portal.order_of(user, request.path_params.get("order_id") or
-                          request.query_params.get("orderId", ""))
+    rec = portal.order_of(
+        user, request.path_params.get("order_id") or request.query_params.get("orderId", "")
+    )
     if rec is None:
         raise HTTPException(404, "We couldn't find that order.")
     return portal, rec
@@ -48,13 +55,19 @@ async def orders_page(request: Request) -> Response:
     q = request.query_params.get("q", "")
     mine = portal.orders_of(user)
     tabs = [
-        {"key": key, "label": f"{label} ({sum(views.in_tab(o, key) for o in mine)})",
-         "selected": key == status}
+        {
+            "key": key,
+            "label": f"{label} ({sum(views.in_tab(o, key) for o in mine)})",
+            "selected": key == status,
+        }
         for key, label in views.TABS
     ]
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return render(request, "orders.html", {"tabs": tabs, "status": status, "q": q,
-                                           "listing": "orders", "back": back})
+    return render(
+        request,
+        "orders.html",
+        {"tabs": tabs, "status": status, "q": q, "listing": "orders", "back": back},
+    )
 
 
 async def orders_api(request: Request) -> Response:
@@ -70,17 +83,22 @@ async def orders_api(request: Request) -> Response:
     except ValueError:
         return JSONResponse({"error": "bad offset or limit"}, status_code=400)
     with portal.lock:
-        found = [o for o in portal.orders_of(user) if views.in_tab(o, status)
-                 and views.matches(o, q)]
-        cards = [views.card(portal, o) for o in found[offset:offset + limit]]
-    return JSONResponse({"orders": cards, "total": len(found),
-                         "has_more": offset + limit < len(found)})
+        found = [
+            o for o in portal.orders_of(user) if views.in_tab(o, status) and views.matches(o, q)
+        ]
+        cards = [views.card(portal, o) for o in found[offset : offset + limit]]
+    return JSONResponse(
+        {"orders": cards, "total": len(found), "has_more": offset + limit < len(found)}
+    )
 
 
 async def deleted_page(request: Request) -> Response:
     require_user(request)
-    return render(request, "orders.html", {"listing": "deleted", "status": "deleted", "q": "",
-                                            "back": "/orders/deleted"})
+    return render(
+        request,
+        "orders.html",
+        {"listing": "deleted", "status": "deleted", "q": "", "back": "/orders/deleted"},
+    )
 
 
 async def detail_page(request: Request) -> Response:
@@ -95,8 +113,9 @@ async def detail_page(request: Request) -> Response:
 async def cancel_order(request: Request) -> Response:
     portal, rec = _order(request)
     form = await checked_form(request)
-    ok, message = portal.request_cancel(rec, str(form.get("reason", "")),
-                                        str(form.get("report", "")))
+    ok, message = portal.request_cancel(
+        rec, str(form.get("reason", "")), str(form.get("report", ""))
+    )
     session = session_of(request)
     if ok:
         session.notice = message
@@ -121,22 +140,34 @@ async def order_action(request: Request) -> Response:
 
 
 async def tracking_page(request: Request) -> Response:
-    portal, rec = _order(request)
+    _, rec = _order(request)
     shipped = rec.shipped_at is not None
     events = sorted(rec.tracking_events, key=lambda e: e.time, reverse=True)
-    return render(request, "tracking.html", {
-        "order": rec, "status": views.status_label(rec), "shipped": shipped,
-        "failed": rec.state == OrderState.SHIPMENT_CANCELED,
-        "events": [(views.stamp(e.time), e.text) for e in events],
-    })
+    return render(
+        request,
+        "tracking.html",
+        {
+            "order": rec,
+            "status": views.status_label(rec),
+            "shipped": shipped,
+            "failed": rec.state == OrderState.SHIPMENT_CANCELED,
+            "events": [(views.stamp(e.time), e.text) for e in events],
+        },
+    )
 
 
 async def message_page(request: Request) -> Response:
     portal, rec = _order(request)
     with portal.lock:
-        msgs = [{"author": "You" if m.author == "buyer" else rec.spec.store,
-                 "time": views.stamp(m.time), "iso": m.time.isoformat(), "text": m.text}
-                for m in rec.messages]
+        msgs = [
+            {
+                "author": "You" if m.author == "buyer" else rec.spec.store,
+                "time": views.stamp(m.time),
+                "iso": m.time.isoformat(),
+                "text": m.text,
+            }
+            for m in rec.messages
+        ]
     return render(request, "messages.html", {"order": rec, "messages": msgs})
 
 
@@ -161,9 +192,15 @@ async def threads_page(request: Request) -> Response:
     portal = portal_of(request)
     with portal.lock:
         threads = [
-            {"store": o.spec.store, "order_id": o.id, "url": views.message_url(o.id),
-             "last": o.messages[-1].text, "time": views.stamp(o.messages[-1].time)}
-            for o in portal.orders_of(user) if o.messages
+            {
+                "store": o.spec.store,
+                "order_id": o.id,
+                "url": views.message_url(o.id),
+                "last": o.messages[-1].text,
+                "time": views.stamp(o.messages[-1].time),
+            }
+            for o in portal.orders_of(user)
+            if o.messages
         ]
     return render(request, "threads.html", {"threads": threads})
 
@@ -178,8 +215,9 @@ async def refunds_page(request: Request) -> Response:
             view = views.refund_view(portal, o)
             if view is not None:
                 done = [s["name"] for s in view["steps"] if s["done"]]
-                refunds.append({"id": o.id, "amount": view["amount"],
-                                "step": done[-1] if done else "Pending"})
+                refunds.append(
+                    {"id": o.id, "amount": view["amount"], "step": done[-1] if done else "Pending"}
+                )
         disputes = [o.id for o in mine if any(r.accepted for r in o.requests("dispute"))]
     return render(request, "refunds.html", {"refunds": refunds, "disputes": disputes})
 
@@ -202,9 +240,12 @@ async def on_login_required(request: Request, exc: Exception) -> Response:
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     titles = {404: "Page not found", 403: "Forbidden", 405: "Method not allowed"}
-    return render(request, "error.html",
-                  {"title": titles.get(exc.status_code, "Error"), "detail": exc.detail},
-                  status_code=exc.status_code)
+    return render(
+        request,
+        "error.html",
+        {"title": titles.get(exc.status_code, "Error"), "detail": exc.detail},
+        status_code=exc.status_code,
+    )
 
 
 def create_app(scenario: Scenario | str = "demo", control_api: bool = False) -> Starlette:

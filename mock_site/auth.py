@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -13,15 +14,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from .state import LOCKOUT_AFTER, LOCKOUT_FOR, Portal, Session
+from .records import Session
+from .state import LOCKOUT_AFTER, LOCKOUT_FOR, Portal
 
 COOKIE = "sid"
-templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 BAD_CREDENTIALS = "Your account name or password is incorrect."
 LOCKED = (
-    "Your account has been locked after too many failed sign-in attempts. "
-    "Please try again later."
+    "Your account has been locked after too many failed sign-in attempts. Please try again later."
 )
 BAD_CODE = "The verification code is incorrect."
 
@@ -38,8 +39,8 @@ def portal_of(request: Request) -> Portal:
 def session_of(request: Request) -> Session:
     """The session for this request (created on first use; the cookie is set on the way out)."""
     if "session" not in request.scope:
-        sid, session = portal_of(request).session(request.cookies.get(COOKIE))
-        request.scope["session_id"], request.scope["session"] = sid, session
+        sid, created = portal_of(request).session(request.cookies.get(COOKIE))
+        request.scope["session_id"], request.scope["session"] = sid, created
     session: Session = request.scope["session"]
     return session
 
@@ -70,8 +71,9 @@ def redirect(request: Request, url: str) -> Response:
     return with_cookie(request, RedirectResponse(url, status_code=303))
 
 
-def render(request: Request, name: str, context: dict[str, Any] | None = None,
-           status_code: int = 200) -> Response:
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
     session = session_of(request)
     portal = portal_of(request)
     ctx = {
@@ -116,8 +118,11 @@ async def login_identify(request: Request) -> Response:
     email = str(form.get("email", "")).strip()
     nxt = safe_next(str(form.get("next", "")))
     if not email:
-        return render(request, "login.html", {"step": "identify", "next": nxt,
-                                               "error": "Please enter your email or phone number."})
+        return render(
+            request,
+            "login.html",
+            {"step": "identify", "next": nxt, "error": "Please enter your email or phone number."},
+        )
     session = session_of(request)
     session.pending_email, session.stage = email, None
     return redirect(request, _login_url("/password", nxt))
@@ -127,8 +132,11 @@ async def password_page(request: Request) -> Response:
     session = session_of(request)
     if not session.pending_email:
         return redirect(request, _login_url("", _next(request)))
-    return render(request, "login.html",
-                  {"step": "password", "next": _next(request), "email": session.pending_email})
+    return render(
+        request,
+        "login.html",
+        {"step": "password", "next": _next(request), "email": session.pending_email},
+    )
 
 
 async def login_password(request: Request) -> Response:
@@ -151,8 +159,11 @@ async def login_password(request: Request) -> Response:
             if guard.failures >= LOCKOUT_AFTER:
                 guard.locked_until, guard.failures, error = portal.now + LOCKOUT_FOR, 0, LOCKED
         if error is not None or account is None:
-            return render(request, "login.html",
-                          {"step": "password", "next": nxt, "email": email, "error": error})
+            return render(
+                request,
+                "login.html",
+                {"step": "password", "next": nxt, "email": email, "error": error},
+            )
         guard.failures, guard.locked_until = 0, None
         if account.verification is not None:
             session.stage = "verify"
@@ -176,9 +187,10 @@ async def verify_page(request: Request) -> Response:
     if _account(request, "verify") is None:
         return redirect(request, _login_url("", _next(request)))
     email = session_of(request).pending_email or ""
-    masked = email[:1] + "***" + email[email.find("@"):]
-    return render(request, "login.html", {"step": "verify", "next": _next(request),
-                                           "masked": masked})
+    masked = email[:1] + "***" + email[email.find("@") :]
+    return render(
+        request, "login.html", {"step": "verify", "next": _next(request), "masked": masked}
+    )
 
 
 async def login_verify(request: Request) -> Response:
@@ -193,9 +205,12 @@ async def login_verify(request: Request) -> Response:
     v = account.verification
     ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
     if not ok:
-        masked = account.email[:1] + "***" + account.email[account.email.find("@"):]
-        return render(request, "login.html", {"step": "verify", "next": nxt,
-                                               "masked": masked, "error": BAD_CODE})
+        masked = account.email[:1] + "***" + account.email[account.email.find("@") :]
+        return render(
+            request,
+            "login.html",
+            {"step": "verify", "next": nxt, "masked": masked, "error": BAD_CODE},
+        )
     if account.captcha:
         session.stage = "captcha"
         return redirect(request, _login_url("/captcha", nxt))

@@ -72,7 +72,9 @@ class _Model(BaseModel):
 class Verification(_Model):
     """A one-time-code step after the password: a TOTP secret or a fixed code."""
 
-    totp_secret: str | None = None
+    totp_secret: str | None = Field(
+        default=None, pattern=r"^[A-Z2-7]{24,}=*$", description="base32, at least 120 bits"
+    )
     code: str | None = Field(default=None, pattern=r"^\d{4,8}$")
 
     @model_validator(mode="after")

@@ -23,20 +23,30 @@ class MockPortal:
     `MockPortal("demo")` starts at once; `.url` is `http://127.0.0.1:<port>`.
     """
 
-    def __init__(self, scenario: str | Path | Scenario = "demo", *, host: str = "127.0.0.1",
-                 port: int = 0, control_api: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = "demo",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        control_api: bool = True,
+    ) -> None:
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         self.app = create_app(scenario, control_api=control_api)
         self.portal: Portal = self.app.state.portal
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # accepted connections inherit this: no Nagle delay between headers and body
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock.bind((host, port))
         self.host, self.port = host, self._sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True,
+            target=self._server.run,
+            kwargs={"sockets": [self._sock]},
+            daemon=True,
             name=f"mock-portal-{self.port}",
         )
         self._thread.start()

@@ -10,17 +10,17 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+from .records import LoginGuard, Message, OrderRec, Record, Session
 from .scenario import ClosedReason, Order, OrderState, Scenario, TrackingEvent
 
 UNPAID_EXPIRY = timedelta(days=20)
 SELLER_DEADLINE = timedelta(days=15)
 LOCKOUT_AFTER = 5
 LOCKOUT_FOR = timedelta(hours=1)
+PICKED_UP = "Shipment picked up by carrier"
 
 REFUSE_PENDING = "A cancellation request is already pending for this order."
 REFUSE_REJECTED = "The seller has already rejected a cancellation request for this order."
@@ -29,9 +29,7 @@ REFUSE_COMPLETED = "This order is completed and can no longer be canceled."
 REFUSE_CLOSED = "This order is already closed."
 REFUSE_TOO_EARLY = "Cancel order will be available 24 hours after payment."
 REFUSE_NO_REASON = "Please select a reason for cancelling."
-REFUSE_NO_REPORT = (
-    "Please tell us whether you want to submit a report against this supplier."
-)
+REFUSE_NO_REPORT = "Please tell us whether you want to submit a report against this supplier."
 DONE_REQUESTED = "Your cancellation request has been submitted."
 DONE_CANCELED = "Your order has been canceled."
 
@@ -43,81 +41,6 @@ _REFUSALS = {
     OrderState.COMPLETED: REFUSE_COMPLETED,
     OrderState.CLOSED: REFUSE_CLOSED,
 }
-
-
-@dataclass
-class Message:
-    author: str  # "buyer" or "seller"
-    text: str
-    time: datetime
-
-
-@dataclass
-class Record:
-    """A state-changing request the server received about an order (kept for the control API)."""
-
-    kind: str
-    time: datetime
-    accepted: bool
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class OrderRec:
-    spec: Order
-    state: OrderState
-    since: datetime
-    paid_at: datetime | None
-    requested_at: datetime | None = None
-    shipped_at: datetime | None = None
-    closed_at: datetime | None = None
-    closed_reason: ClosedReason | None = None
-    rejected: bool = False
-    deleted: bool = False
-    records: list[Record] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    pending_replies: list[Message] = field(default_factory=list)
-    tracking_events: list[TrackingEvent] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.spec.id
-
-    @property
-    def subtotal(self) -> Decimal:
-        return sum((i.price * i.qty for i in self.spec.items), Decimal("0"))
-
-    @property
-    def total(self) -> Decimal:
-        c = self.spec.coupons
-        discount = sum(
-            (
-                c.platform.amount if c.platform else Decimal("0"),
-                c.seller or Decimal("0"),
-                c.promo_code.amount if c.promo_code else Decimal("0"),
-            ),
-            Decimal("0"),
-        )
-        return max(self.subtotal + self.spec.shipping - discount, Decimal("0"))
-
-    def requests(self, kind: str) -> list[Record]:
-        return [r for r in self.records if r.kind == kind]
-
-
-@dataclass
-class Session:
-    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-    user: str | None = None
-    pending_email: str | None = None
-    stage: str | None = None  # "verify" or "captcha" once the password was right
-    notice: str | None = None
-    error: str | None = None
-
-
-@dataclass
-class LoginGuard:
-    failures: int = 0
-    locked_until: datetime | None = None
 
 
 class Portal:
@@ -149,17 +72,19 @@ class Portal:
             rec.since = rec.requested_at
         if o.state in (OrderState.CANCELLATION_REQUESTED, OrderState.CANCELLATION_REJECTED):
             rec.records.append(
-                Record("cancel", o.requested_at or now, True,
-                       {"reason": o.requested_reason, "report": "no", "preexisting": True})
+                Record(
+                    "cancel",
+                    o.requested_at or now,
+                    True,
+                    {"reason": o.requested_reason, "report": "no", "preexisting": True},
+                )
             )
             rec.rejected = o.state == OrderState.CANCELLATION_REJECTED
         if o.state in (OrderState.SHIPPED, OrderState.SHIPMENT_CANCELED, OrderState.COMPLETED):
             rec.shipped_at = o.shipped_at or now
             rec.since = rec.shipped_at
             if not rec.tracking_events:
-                rec.tracking_events.append(
-                    TrackingEvent(time=rec.shipped_at, text="Shipment picked up by carrier")
-                )
+                rec.tracking_events.append(TrackingEvent(time=rec.shipped_at, text=PICKED_UP))
             if o.state == OrderState.SHIPMENT_CANCELED:
                 rec.tracking_events.append(TrackingEvent(time=now, text="Delivery canceled"))
         if o.state == OrderState.CLOSED:
@@ -230,7 +155,7 @@ class Portal:
             rec.state = OrderState.AWAITING_SHIPMENT
         elif what == "ship":
             rec.state, rec.shipped_at = OrderState.SHIPPED, when
-            rec.tracking_events.append(TrackingEvent(time=when, text="Shipment picked up by carrier"))
+            rec.tracking_events.append(TrackingEvent(time=when, text=PICKED_UP))
         elif what == "seller_cancel":
             self._close(rec, when, ClosedReason.SELLER_CANCELLED)
         elif what == "timeout":
@@ -248,7 +173,11 @@ class Portal:
 
     def _close(self, rec: OrderRec, when: datetime, reason: ClosedReason) -> None:
         rec.state, rec.closed_at, rec.closed_reason, rec.since = (
-            OrderState.CLOSED, when, reason, when)
+            OrderState.CLOSED,
+            when,
+            reason,
+            when,
+        )
 
     # -- reads -----------------------------------------------------------------------
     def orders_of(self, email: str) -> list[OrderRec]:
@@ -273,9 +202,13 @@ class Portal:
         """Why this order cannot be cancelled now, or None when "Cancel order" is offered."""
         if rec.state in _REFUSALS:
             return _REFUSALS[rec.state]
-        if rec.state == OrderState.AWAITING_SHIPMENT and rec.paid_at is not None:
-            if self.now < rec.paid_at + self.cancel_delay(rec):
-                return REFUSE_TOO_EARLY
+        paid = rec.paid_at
+        if (
+            rec.state == OrderState.AWAITING_SHIPMENT
+            and paid is not None
+            and (self.now < paid + self.cancel_delay(rec))
+        ):
+            return REFUSE_TOO_EARLY
         return None
 
     def refund_steps(self, rec: OrderRec) -> list[datetime | None] | None:
@@ -310,8 +243,12 @@ class Portal:
                 refusal = REFUSE_NO_REASON
             if refusal is None and paid and report not in ("yes", "no"):
                 refusal = REFUSE_NO_REPORT
-            data = {"reason": reason or None, "report": report or None, "refusal": refusal,
-                    "state_before": rec.state.value}
+            data = {
+                "reason": reason or None,
+                "report": report or None,
+                "refusal": refusal,
+                "state_before": rec.state.value,
+            }
             rec.records.append(Record("cancel", self.now, refusal is None, data))
             if refusal is not None:
                 return False, refusal
@@ -319,7 +256,10 @@ class Portal:
                 self._close(rec, self.now, ClosedReason.BUYER_CANCELLED)
                 return True, DONE_CANCELED
             rec.state, rec.requested_at, rec.since = (
-                OrderState.CANCELLATION_REQUESTED, self.now, self.now)
+                OrderState.CANCELLATION_REQUESTED,
+                self.now,
+                self.now,
+            )
             self.settle()  # a seller that answers at once
             return True, DONE_REQUESTED
 

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .records import OrderRec
 from .scenario import ClosedReason, OrderState
-from .state import SELLER_DEADLINE, UNPAID_EXPIRY, OrderRec, Portal
+from .state import SELLER_DEADLINE, UNPAID_EXPIRY, Portal
 
 TAB_STATES: dict[str, set[OrderState]] = {
     "to_pay": {OrderState.AWAITING_PAYMENT, OrderState.PAYMENT_VERIFYING},
@@ -214,16 +215,21 @@ def refund_view(portal: Portal, rec: OrderRec) -> dict[str, Any] | None:
     view: dict[str, Any] = {
         "amount": money(rec.total),
         "steps": [
-            {"name": name, "done": when is not None, "date": day(when),
-             "current": when is not None and i == len(done) - 1}
+            {
+                "name": name,
+                "done": when is not None,
+                "date": day(when),
+                "current": when is not None and i == len(done) - 1,
+            }
             for i, (name, when) in enumerate(zip(REFUND_STEPS, steps, strict=True))
         ],
         "coupon": None,
     }
     if rec.spec.coupons.platform:
         returned, why = portal.platform_coupon_returned(rec)
-        view["coupon"] = "Platform coupon: returned" if returned else (
-            f"Platform coupon: not returned ({why})")
+        view["coupon"] = (
+            "Platform coupon: returned" if returned else (f"Platform coupon: not returned ({why})")
+        )
     return view
 
 

@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 "$VENV/bin/order-assistant" doctor
+"$VENV/bin/python" scripts/demo.py

@@ -144,3 +144,16 @@ def test_order_json_round_trip_sorts_actions() -> None:
     data = o.model_dump(mode="json")
     assert Order.model_validate(data) == o
     assert data["actions"] == sorted(data["actions"])
+
+
+def test_plan_json_carries_summary_and_round_trips() -> None:
+    from policy_factories import intent
+
+    from assistant.models import Plan
+    from assistant.policy import decide
+
+    plan = decide(order(), intent(), None, NOW)
+    data = plan.model_dump(mode="json")
+    assert data["summary"].startswith("order 8211279521850032 (awaiting_shipment)")
+    assert Plan.model_validate(data) == plan
+    assert Plan.model_validate_json(plan.model_dump_json()) == plan

@@ -115,7 +115,7 @@ def _plan(order: Order, intent: Intent, history: CaseHistory, now: datetime) -> 
     return decide(order, intent, history, now)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(orders(), intents, histories(), nows)
 def test_invariants(order: Order, intent: Intent, history: CaseHistory, now: datetime) -> None:
     plan = _plan(order, intent, history, now)
@@ -151,7 +151,7 @@ def test_invariants(order: Order, intent: Intent, history: CaseHistory, now: dat
         assert not set(kinds) & set(CANCELS)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, database=None)
 @given(orders(), intents, histories(), nows)
 def test_deterministic_and_json_round_trip(
     order: Order, intent: Intent, history: CaseHistory, now: datetime

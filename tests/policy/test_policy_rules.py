@@ -357,3 +357,13 @@ def test_request_plan_lists_coupon_outcomes() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         decide(order(), intent(), None, datetime(2026, 11, 18, 10, 0))
+
+
+def test_shipped_after_rejection_says_so_and_never_cancels() -> None:
+    o = order(OrderStatus.SHIPPED, actions=CANCEL_BUTTON)
+    h = history((HistoryKind.REJECTION_SEEN, NOW - timedelta(days=2), None))
+    plan = decide(o, intent(), h, NOW)
+    assert plan.kinds == (A.MESSAGE_SELLER, A.ADVISE_USER)
+    assert "rejected" in plan.actions[0].why
+    assert plan.actions[1].advice is AdviceKind.DISPUTE
+    assert "After delivery" in (plan.actions[1].advice_text or "")

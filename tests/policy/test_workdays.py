@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,3 +52,12 @@ def test_naive_and_negative_are_refused() -> None:
         add_working_days(datetime(2026, 1, 1), 1, UTC_ZONE)
     with pytest.raises(ValueError, match=">= 0"):
         add_working_days(FRIDAY, -1, UTC_ZONE)
+
+
+@pytest.mark.parametrize("days", range(0, 25))
+def test_between_inverts_add(days: int) -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    for start in (FRIDAY, SATURDAY, MONDAY):
+        end = add_working_days(start, days, tokyo)
+        assert working_days_between(start, end, tokyo) == days
+        assert working_days_between(start, end - timedelta(seconds=1), tokyo) == max(days - 1, 0)

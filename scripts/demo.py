@@ -1,0 +1,97 @@
+"""The main job on the bundled mock portal: cancel a few orders, follow them for weeks.
+
+Starts the mock portal (demo scenario, control API on) on a free port, runs the real
+``order-assistant`` commands against it as a user would (``cancel``, then ``run`` as a
+scheduler would), moves the portal's simulated clock forward between runs, and prints the
+final report. The assistant's clock follows the portal's (ORDER_ASSISTANT_NOW).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "assistant"]
+ORDERS = {
+    "8211279521850032": "unpaid: instant cancel",
+    "8211279521853383": "paid: the seller accepts after 36 hours",
+    "8211279521854500": "paid: the seller rejects",
+    "8211279521855617": "paid: the seller stays silent for 15 days",
+    "8211279521862319": "shipped: advice only",
+    "8211279521866787": "shipment canceled: message, then dispute advice",
+}
+FOLLOW_UP_DAYS = (1, 2, 3, 5, 8, 13, 21)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mock_site", "--scenario", "demo", "--port", str(port), "--control-api"],
+        stdout=subprocess.DEVNULL,
+    )
+    data_dir = Path(tempfile.mkdtemp(prefix="order-assistant-demo-"))
+    try:
+        control = httpx.Client(base_url=url, timeout=10)
+        for _ in range(100):
+            try:
+                control.get("/__mock__/state").raise_for_status()
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        env = {
+            **os.environ,
+            "ORDER_ASSISTANT_PORTAL_URL": url,
+            "ORDER_ASSISTANT_USERNAME": "buyer@example.com",
+            "ORDER_ASSISTANT_PASSWORD": "demo-pass-2026",
+            "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
+            "ORDER_ASSISTANT_CONFIG": str(data_dir / "none.toml"),
+        }
+
+        def assistant(*args: str) -> int:
+            env["ORDER_ASSISTANT_NOW"] = control.get("/__mock__/state").json()["now"]
+            print(f"\n$ order-assistant {' '.join(args)}   (portal time {env['ORDER_ASSISTANT_NOW']})")
+            return subprocess.run([*CLI, *args], env=env, check=False).returncode
+
+        print(f"mock portal at {url}/orders (demo scenario); journal in {data_dir}")
+        for order_id, what in ORDERS.items():
+            print(f"  {order_id}: {what}")
+        assistant("cancel", *ORDERS)
+        elapsed = 0
+        for day in FOLLOW_UP_DAYS:
+            control.post("/__mock__/clock", json={"days": day - elapsed}).raise_for_status()
+            elapsed = day
+            assistant("run")
+        print("\nFinal report:")
+        assistant("status")
+        state = control.get("/__mock__/state").json()
+        print("\nWhat the portal recorded (its own state):")
+        for order_id in ORDERS:
+            order = state["orders"][order_id]
+            requests = len(order.get("cancellation_requests", []))
+            messages = sum(1 for m in order.get("messages", []) if m["author"] == "buyer")
+            print(f"  {order_id}: {order['label']:<24} requests={requests} buyer messages={messages}")
+        return 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

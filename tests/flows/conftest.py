@@ -1,0 +1,91 @@
+"""Fixtures for the flow tests: a `flows.portal.Portal` on pytest-playwright's browser.
+
+Every test gets the mock portal reset to its scenario (`@pytest.mark.scenario`), and
+builds the portal objects it needs with `make_portal(...)`; they are closed after the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+from pydantic import SecretStr
+
+from flows.portal import Credentials, Portal
+from flows.profile import PortalProfile, load_profile
+from mock_site.pytest_plugin import PortalHandle
+
+MakePortal = Callable[..., Portal]
+
+#: The reasons the policy would offer, in order of preference (as in assistant.models).
+REASONS = ("I ordered the wrong product(s)", "I ordered the wrong item", "Other reason(s)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/flows" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def profile() -> PortalProfile:
+    return load_profile()
+
+
+@pytest.fixture
+def links_only_profile(profile: PortalProfile) -> PortalProfile:
+    """The bundled profile without URL patterns: the flows must follow the page's links."""
+    entry = profile.entry.model_copy(update={"order_detail_path": None, "messages_path": None})
+    return profile.model_copy(update={"entry": entry})
+
+
+@pytest.fixture
+def now(portal: PortalHandle) -> datetime:
+    """The mock portal's simulated clock, as the flows' "now"."""
+    return datetime.fromisoformat(portal.state()["now"])
+
+
+@pytest.fixture
+def state_file(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "buyer.json"
+
+
+@pytest.fixture
+def make_portal(
+    browser: Browser, portal: PortalHandle, profile: PortalProfile, state_file: Path
+) -> Iterator[MakePortal]:
+    """Build `Portal`s for the scenario's first account (overridable per call)."""
+    opened: list[Portal] = []
+
+    def make(
+        *,
+        email: str | None = None,
+        password: str | None = None,
+        totp_secret: str | None = None,
+        storage_state: Path | None = state_file,
+        **kwargs: Any,
+    ) -> Portal:
+        credentials = Credentials(
+            email or portal.email,
+            SecretStr(password if password is not None else portal.password),
+            SecretStr(totp_secret) if totp_secret else None,
+        )
+        kwargs.setdefault("profile", profile)
+        kwargs.setdefault("timeout_ms", 5_000)
+        made = Portal(
+            browser,
+            base_url=portal.url,
+            credentials=credentials,
+            storage_state=storage_state,
+            **kwargs,
+        )
+        opened.append(made)
+        return made
+
+    yield make
+    for made in opened:
+        made.close()

@@ -1,0 +1,178 @@
+"""Cancelling: instant for unpaid orders, a request with reason and report answer otherwise.
+
+Every test checks what the portal itself recorded (its control API), not only the page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from assistant.errors import NotCancellableError
+from assistant.models import OrderStatus
+from flows.cancel import CancelResult, cancel_order
+from flows.order_page import WrongOrderError
+from flows.portal import Portal
+from flows.profile import PortalProfile
+from mock_site.pytest_plugin import PortalHandle
+from tests.flows.conftest import REASONS, MakePortal
+
+ORDER = "8211279521850032"
+OTHER = "8211279521850049"
+
+
+def cancel(made: Portal, now: datetime, order_id: str = ORDER, **kwargs: Any) -> CancelResult:
+    kwargs.setdefault("reasons", REASONS)
+    kwargs.setdefault("report_supplier", False)
+    kwargs.setdefault("before_submit", lambda _: None)
+    return made.cancel(order_id, now=now, **kwargs)
+
+
+def requests_of(portal: PortalHandle, order_id: str = ORDER) -> list[dict[str, Any]]:
+    """The cancellations the buyer submitted (not those the scenario started with)."""
+    return [
+        r for r in portal.order_state(order_id)["cancellation_requests"] if not r.get("preexisting")
+    ]
+
+
+@pytest.mark.parametrize("scenario", ["awaiting_payment", "payment_verifying"])
+def test_unpaid_order_is_cancelled_at_once(
+    scenario: str, portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    portal.reset(scenario)
+    seen: list[dict[str, object]] = []
+
+    result = cancel(make_portal(), now, before_submit=seen.append)
+
+    assert result.submitted and result.reason == "I ordered the wrong product(s)"
+    assert result.report_supplier is None  # no report question for unpaid orders
+    assert result.order.status is OrderStatus.CLOSED
+    assert len(seen) == 1
+    recorded = portal.order_state(ORDER)
+    assert recorded["state"] == "closed"
+    assert recorded["closed_reason"] == "buyer_cancelled"
+    [request] = requests_of(portal)
+    assert request["accepted"] and request["reason"] == "I ordered the wrong product(s)"
+    assert request["report"] is None
+
+
+@pytest.mark.scenario("awaiting_shipment")
+def test_paid_order_gets_one_request_with_reason_and_no_report(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    seen: list[dict[str, object]] = []
+
+    result = cancel(make_portal(), now, before_submit=seen.append)
+
+    assert result.submitted
+    assert (result.reason, result.report_supplier) == ("I ordered the wrong product(s)", False)
+    assert result.order.status is OrderStatus.CANCELLATION_REQUESTED
+    assert seen == [{"reason": "I ordered the wrong product(s)", "report_supplier": False}]
+    assert portal.order_state(ORDER)["state"] == "cancellation_requested"
+    [request] = requests_of(portal)
+    assert request["accepted"]
+    assert (request["reason"], request["report"]) == ("I ordered the wrong product(s)", "no")
+
+
+@pytest.mark.scenario("awaiting_shipment")
+def test_report_answered_yes_only_when_asked(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    fraud = ("The supplier refuses to ship the product(s)", *REASONS)
+
+    result = cancel(make_portal(), now, reasons=fraud, report_supplier=True)
+
+    assert result.report_supplier is True
+    [request] = requests_of(portal)
+    assert (request["reason"], request["report"]) == (fraud[0], "yes")
+
+
+@pytest.mark.scenario("guide_reasons")
+@pytest.mark.parametrize(
+    ("wanted", "chosen"),
+    [
+        (REASONS, "I ordered the wrong item"),
+        (("Other reason(s)",), "Other reasons"),  # the policy's spelling, the portal's label
+    ],
+)
+def test_reason_picked_from_the_portals_own_wording(
+    wanted: tuple[str, ...], chosen: str, portal: PortalHandle, make_portal: MakePortal,
+    now: datetime,
+) -> None:
+    result = cancel(make_portal(), now, reasons=wanted)
+
+    assert result.reason == chosen
+    [request] = requests_of(portal)
+    assert (request["reason"], request["report"]) == (chosen, "no")
+
+
+@pytest.mark.scenario("awaiting_shipment")
+def test_cancel_twice_submits_once(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    made = make_portal()
+    first = cancel(made, now)
+    second = cancel(made, now)
+
+    assert first.submitted and not second.submitted
+    assert second.order.status is OrderStatus.CANCELLATION_REQUESTED
+    assert len(requests_of(portal)) == 1
+    # A fresh browser (another run of the assistant) does not submit again either.
+    assert not cancel(make_portal(), now).submitted
+    assert len(requests_of(portal)) == 1
+
+
+@pytest.mark.parametrize(
+    "scenario", ["shipped", "shipment_canceled", "completed", "rejected", "awaiting_shipment_24h"]
+)
+def test_not_cancellable_states_refuse_and_record_nothing(
+    scenario: str, portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    portal.reset(scenario)
+    before = portal.order_state(ORDER)
+
+    with pytest.raises(NotCancellableError) as raised:
+        cancel(make_portal(), now)
+
+    assert raised.value.order_id == ORDER
+    after = portal.order_state(ORDER)
+    assert after["state"] == before["state"]
+    assert after["cancellation_requests"] == before["cancellation_requests"]
+    assert portal.state()["requests"].get("cancel", 0) == 0
+
+
+@pytest.mark.scenario("awaiting_shipment_24h")
+def test_cancel_possible_once_24_hours_have_passed(
+    portal: PortalHandle, make_portal: MakePortal
+) -> None:
+    portal.advance(hours=23)  # paid 2 h before "now": the button appears at 24 h
+    later = datetime.fromisoformat(portal.state()["now"])
+
+    result = cancel(make_portal(), later)
+
+    assert result.order.status is OrderStatus.CANCELLATION_REQUESTED
+    assert len(requests_of(portal)) == 1
+
+
+@pytest.mark.scenario("guide_reasons")
+def test_page_showing_another_order_refuses_before_any_click(
+    portal: PortalHandle, make_portal: MakePortal, profile: PortalProfile, now: datetime
+) -> None:
+    made = make_portal()
+    made.goto_order(OTHER)  # the page shows order B ...
+    page: Page = made.page
+
+    with pytest.raises(WrongOrderError) as raised:  # ... and we ask to cancel order A
+        cancel_order(
+            page, profile, ORDER, reasons=REASONS, report_supplier=False, now=now,
+            before_submit=lambda _: pytest.fail("nothing may be submitted"),
+        )
+
+    assert raised.value.order_id == ORDER
+    expect(page.get_by_role("dialog", name="Cancel order")).to_have_count(0)
+    assert portal.state()["requests"].get("cancel", 0) == 0
+    for order_id in (ORDER, OTHER):
+        assert portal.order_state(order_id)["cancellation_requests"] == []

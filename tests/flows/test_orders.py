@@ -1,0 +1,73 @@
+"""Finding orders: by number (URL or the page's own search and links), and the whole list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from assistant.errors import OrderNotFoundError
+from assistant.models import OrderStatus
+from flows.profile import PortalProfile
+from mock_site.pytest_plugin import PortalHandle
+from tests.flows.conftest import MakePortal
+
+UNKNOWN = "8211279521899999"
+OTHER_ACCOUNTS = "8300000000000101"  # other@example.com's order in the demo
+
+
+def buyer_orders(portal: PortalHandle) -> dict[str, dict[str, object]]:
+    orders: dict[str, dict[str, object]] = portal.state()["orders"]
+    return {k: v for k, v in orders.items() if v["account"] == portal.email and not v["deleted"]}
+
+
+def oldest_order(portal: PortalHandle) -> str:
+    """The last card of the list: several "View orders" loads away from the first page."""
+    return min(portal.scenario.orders, key=lambda o: o.placed_at).id
+
+
+@pytest.mark.parametrize("order_id", [UNKNOWN, OTHER_ACCOUNTS])
+@pytest.mark.parametrize("links_only", [False, True], ids=["by-url", "by-links"])
+def test_order_not_in_the_account_is_not_found(
+    order_id: str, links_only: bool, portal: PortalHandle, make_portal: MakePortal,
+    links_only_profile: PortalProfile, now: datetime,
+) -> None:
+    made = make_portal(profile=links_only_profile) if links_only else make_portal()
+
+    with pytest.raises(OrderNotFoundError) as raised:
+        made.read_order(order_id, now)
+
+    assert order_id in str(raised.value) and portal.email in str(raised.value)
+    assert raised.value.order_id == order_id
+
+
+def test_deep_order_found_through_search_and_links(
+    portal: PortalHandle, make_portal: MakePortal, links_only_profile: PortalProfile,
+    now: datetime,
+) -> None:
+    order_id = oldest_order(portal)
+    made = make_portal(profile=links_only_profile)
+
+    order = made.read_order(order_id, now)
+
+    assert order.order_id == order_id
+    assert order.status.value == portal.order_state(order_id)["state"]
+    expect(made.page).to_have_url(f"{portal.url}/orders/{order_id}")
+
+
+def test_list_orders_loads_every_card(portal: PortalHandle, make_portal: MakePortal) -> None:
+    expected = buyer_orders(portal)
+    assert len(expected) > 30
+
+    made = make_portal()
+    summaries = made.list_orders()
+
+    assert sorted(s.order_id for s in summaries) == sorted(expected)
+    assert portal.state()["requests"].get("api_orders", 4) >= 4  # several "View orders" loads
+    for summary in summaries:
+        want = expected[summary.order_id]
+        assert summary.status_label == want["label"]
+        assert summary.status is not None and summary.status is not OrderStatus.UNKNOWN
+    dates = [s.order_date for s in summaries]
+    assert dates == sorted(dates, reverse=True)  # newest first, as the portal shows them

@@ -1,0 +1,218 @@
+"""Reading an order in every state of DOMAIN.md: status, actions, totals, items, coupons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from assistant.models import (
+    CancellationAnswer,
+    CancelledBy,
+    CouponKind,
+    Money,
+    OrderStatus,
+    PortalAction,
+)
+from mock_site.pytest_plugin import PortalHandle
+from tests.flows.conftest import MakePortal
+
+ORDER = "8211279521850032"
+A = PortalAction
+
+
+def usd(amount: str) -> Money:
+    return Money(amount=Decimal(amount))
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the detail page of the scenario's order must read as."""
+
+    status: OrderStatus
+    label: str
+    actions: frozenset[PortalAction]
+    total: str
+    store: str
+    items: tuple[tuple[str, int, str], ...]  # (title starts with, quantity, unit price)
+    coupons: dict[CouponKind, str] = field(default_factory=dict)
+    refund_done: tuple[bool, bool, bool] | None = None
+
+
+EARBUDS = ("Wireless Bluetooth 5.3 Earbuds", 1, "12.99")
+STATES = {
+    "awaiting_payment": Expected(
+        OrderStatus.AWAITING_PAYMENT, "Awaiting payment",
+        frozenset({A.PAY, A.CANCEL, A.CONTACT_SELLER}), "12.90",
+        "Urban Threads Official Store", (("Men's Cotton Oversized T-Shirt", 2, "6.45"),),
+    ),
+    "payment_verifying": Expected(
+        OrderStatus.PAYMENT_VERIFYING, "Payment being verified",
+        frozenset({A.CANCEL, A.CONTACT_SELLER}), "12.99", "Sunrise Electronics Store", (EARBUDS,),
+    ),
+    "awaiting_shipment": Expected(
+        OrderStatus.AWAITING_SHIPMENT, "Awaiting shipment",
+        frozenset({A.CANCEL, A.CONTACT_SELLER}), "18.39", "Sunrise Electronics Store",
+        (EARBUDS, ("USB-C Fast Charging Cable", 2, "3.20")), {CouponKind.SELLER: "1.00"},
+    ),
+    "awaiting_shipment_24h": Expected(
+        OrderStatus.AWAITING_SHIPMENT, "Awaiting shipment",
+        frozenset({A.CONTACT_SELLER}), "12.99", "Sunrise Electronics Store", (EARBUDS,),
+    ),
+    "cancellation_requested": Expected(
+        OrderStatus.CANCELLATION_REQUESTED, "Awaiting cancellation",
+        frozenset({A.CONTACT_SELLER}), "12.99", "Sunrise Electronics Store", (EARBUDS,),
+    ),
+    "rejected": Expected(
+        OrderStatus.CANCELLATION_REJECTED, "Awaiting shipment",
+        frozenset({A.CONTACT_SELLER}), "12.99", "Sunrise Electronics Store", (EARBUDS,),
+    ),
+    "shipped": Expected(
+        OrderStatus.SHIPPED, "Awaiting delivery",
+        frozenset({A.TRACK, A.CONFIRM_RECEIVED, A.OPEN_DISPUTE, A.CONTACT_SELLER}), "2.99",
+        "TechNest Accessories", (("Phone Case for iPhone 15 Pro", 1, "2.99"),),
+    ),
+    "shipped_free_return": Expected(
+        OrderStatus.SHIPPED, "Awaiting delivery",
+        frozenset({A.TRACK, A.FREE_RETURN, A.CONFIRM_RECEIVED, A.OPEN_DISPUTE, A.CONTACT_SELLER}),
+        "24.50", "FitStep Sports Store", (("Women's Running Shoes", 1, "24.50"),),
+    ),
+    "shipment_canceled": Expected(
+        OrderStatus.SHIPMENT_CANCELED, "Shipment canceled",
+        frozenset({A.TRACK, A.OPEN_DISPUTE, A.CONTACT_SELLER}), "18.60",
+        "Lumi Lighting Factory Store", (("LED Desk Lamp", 1, "18.60"),),
+    ),
+    "closed_refunding": Expected(
+        OrderStatus.CLOSED, "Canceled", frozenset({A.CONTACT_SELLER}), "21.05",
+        "HomeJoy Kitchen Store",
+        (("Stainless Steel Insulated Water Bottle", 1, "9.80"),
+         ("Silicone Kitchen Utensil Set", 1, "15.75")),
+        {CouponKind.PLATFORM: "2.00", CouponKind.SELLER: "1.00", CouponKind.PROMO_CODE: "3.00"},
+        refund_done=(True, True, False),
+    ),
+    "completed": Expected(
+        OrderStatus.COMPLETED, "Completed", frozenset({A.OPEN_DISPUTE, A.CONTACT_SELLER}),
+        "7.30", "Urban Threads Official Store", (("Canvas Tote Bag", 1, "7.30"),),
+    ),
+    "seller_cancelled": Expected(
+        OrderStatus.CLOSED, "Canceled", frozenset({A.CONTACT_SELLER}), "12.99",
+        "Sunrise Electronics Store", (EARBUDS,), refund_done=(True, False, False),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("scenario", list(STATES))
+def test_read_order_in_each_state(
+    scenario: str, portal: PortalHandle, make_portal: MakePortal
+) -> None:
+    portal.reset(scenario)
+    now = datetime.fromisoformat(portal.state()["now"])
+    want = STATES[scenario]
+    recorded = portal.order_state(ORDER)
+
+    order = make_portal().read_order(ORDER, now)
+
+    assert order.order_id == ORDER
+    assert (order.status, order.status_label) == (want.status, want.label)
+    assert order.actions == want.actions
+    assert order.total == usd(want.total)
+    assert order.store == want.store
+    got = [(i.title, i.quantity, i.unit_price) for i in order.items]
+    assert len(got) == len(want.items)
+    for (title, quantity, price), (prefix, want_qty, want_price) in zip(got, want.items):
+        assert title.startswith(prefix)
+        assert (quantity, price) == (want_qty, usd(want_price))
+    assert {c.kind: c.amount for c in order.coupons} == {
+        kind: usd(amount) for kind, amount in want.coupons.items()
+    }
+    if recorded["paid_at"] and want.status is not OrderStatus.AWAITING_PAYMENT:
+        assert order.paid_at == datetime.fromisoformat(recorded["paid_at"])
+    else:
+        assert order.paid_at is None
+    if want.refund_done is None:
+        assert order.refund is None
+    else:
+        assert order.refund is not None
+        assert tuple(step.done for step in order.refund.steps) == want.refund_done
+        assert order.refund.amount == usd(want.total)
+
+
+@pytest.mark.scenario("awaiting_shipment")
+def test_read_free_return_tag_only_on_free_return_items(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    order = make_portal().read_order(ORDER, now)
+    assert not any(item.free_return for item in order.items)
+    portal.reset("shipped_free_return")
+    order = make_portal().read_order(ORDER, now)
+    assert [item.free_return for item in order.items] == [True]
+
+
+@pytest.mark.scenario("cancellation_requested")
+def test_read_pending_request_and_seller_deadline(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    requested = datetime.fromisoformat(portal.order_state(ORDER)["requested_at"])
+
+    order = make_portal().read_order(ORDER, now)
+
+    assert order.cancellation is not None
+    assert order.cancellation.answer is CancellationAnswer.PENDING
+    # "The seller has 14 days 23 hours to respond": hours are the page's precision.
+    assert order.cancellation.deadline == requested + timedelta(days=15)
+    assert abs(order.cancellation.requested_at - requested) < timedelta(hours=1)
+
+
+@pytest.mark.scenario("rejected")
+def test_read_rejected_request(make_portal: MakePortal, now: datetime) -> None:
+    order = make_portal().read_order(ORDER, now)
+    assert order.cancellation is not None
+    assert order.cancellation.answer is CancellationAnswer.REJECTED
+    assert PortalAction.CANCEL not in order.actions
+
+
+@pytest.mark.scenario("seller_cancelled")
+def test_read_who_closed_the_order(make_portal: MakePortal, now: datetime) -> None:
+    made = make_portal()
+    assert made.read_order(ORDER, now).cancelled_by is CancelledBy.SELLER
+    assert made.read_order("8211279521850049", now).cancelled_by is CancelledBy.PLATFORM
+
+
+@pytest.mark.scenario("closed_refunding")
+def test_refund_progress_moves_with_the_clock(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    made = make_portal()
+    recorded = [s and datetime.fromisoformat(s) for s in portal.order_state(ORDER)["refund_steps"]]
+    assert recorded[2] is None
+
+    before = made.read_order(ORDER, now)
+    assert before.refund is not None
+    assert [step.name for step in before.refund.steps] == [
+        "Refund requested",
+        "Refund processed by platform",
+        "Refund sent to your payment method",
+    ]
+    assert [s.date for s in before.refund.steps] == [
+        recorded[0].replace(hour=0, minute=0), recorded[1].replace(hour=0, minute=0), None
+    ]
+    assert not before.refund.finished
+    assert before.closed_at is not None and before.closed_at.date() == date_of("2026-06-16")
+
+    portal.advance(days=4)
+    later = datetime.fromisoformat(portal.state()["now"])
+    after = made.read_order(ORDER, later)
+
+    assert after.refund is not None and after.refund.finished
+    step3 = datetime.fromisoformat(portal.order_state(ORDER)["refund_steps"][2])
+    assert after.refund.steps[2].date == step3.replace(hour=0, minute=0)
+
+
+def date_of(text: str) -> object:
+    return datetime.fromisoformat(text).date()
