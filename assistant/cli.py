@@ -21,6 +21,7 @@ from assistant.errors import AssistantError, ConfigError
 
 if TYPE_CHECKING:
     from assistant.runner import CaseReport
+    from assistant.service import Session
     from assistant.settings import Settings
 
 EXIT_CODES_HELP = (
@@ -50,6 +51,7 @@ class Options:
     portal: str | None = None
     headed: bool = False
     slow_mo: float | None = None
+    record: Path | None = None
 
 
 OPTIONS = Options()
@@ -87,6 +89,10 @@ def _root(
     slow_mo: Annotated[
         float | None, typer.Option("--slow-mo", help="Slow each browser step by N ms")
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option("--record", help="Record the run (HAR, trace, screenshots) into a new DIR"),
+    ] = None,
 ) -> None:
     """Cancel marketplace orders, message sellers and follow refunds."""
     if log_format not in ("text", "json"):
@@ -95,6 +101,28 @@ def _root(
         )
     OPTIONS.config, OPTIONS.verbose, OPTIONS.log_format = config, verbose, log_format
     OPTIONS.portal, OPTIONS.headed, OPTIONS.slow_mo = portal, headed, slow_mo
+    OPTIONS.record = record
+
+
+def _session(
+    settings: Settings, command: str, orders: list[str], **extra: object
+) -> Session | None:
+    """A recording session when ``--record DIR`` was given."""
+    if OPTIONS.record is None:
+        return None
+    from assistant.recording import Recording
+    from assistant.schedule import make_clock
+    from assistant.service import Session
+
+    recording = Recording(
+        OPTIONS.record,
+        portal_url=settings.portal_url,
+        command=command,
+        orders=orders,
+        now=make_clock(settings)(),
+        extra=dict(extra),
+    )
+    return Session(recording=recording)
 
 
 def _settings() -> Settings:
@@ -215,8 +243,25 @@ def cancel(
         ) from None
     settings = _settings()
     progress = _progress(len(order_ids), as_json)
+    session = None
+    if not dry_run:
+        from assistant.service import account_for
+
+        session = _session(
+            settings,
+            "cancel",
+            order_ids,
+            intent=chosen.model_dump(mode="json"),
+            account=account_for(settings, account).username,
+        )
     reports = cancel_orders(
-        settings, order_ids, chosen, account_name=account, dry_run=dry_run, progress=progress
+        settings,
+        order_ids,
+        chosen,
+        account_name=account,
+        dry_run=dry_run,
+        progress=progress,
+        session=session,
     )
     _finish(reports, as_json, "plans (dry run)" if dry_run else "cancellations")
 
@@ -283,7 +328,7 @@ def run(
 ) -> None:
     """The scheduled entry point: resume every due case (safe to call from cron often)."""
     from assistant.run_lock import RunLockedError, run_lock
-    from assistant.service import nothing_due, run_due
+    from assistant.schedule import nothing_due
 
     settings = _settings()
     try:
@@ -300,7 +345,12 @@ def run(
                 else:
                     console.print(f"nothing due (next check: {when})")
                 raise typer.Exit(0)
-            reports = run_due(settings, max_minutes=max_minutes or settings.max_minutes)
+            from assistant.service import run_due
+
+            session = _session(settings, "run", [])
+            reports = run_due(
+                settings, max_minutes=max_minutes or settings.max_minutes, session=session
+            )
     except RunLockedError as exc:
         err_console.print(f"{exc}", highlight=False)
         raise typer.Exit(exc.exit_code) from None
@@ -375,6 +425,59 @@ def orders(account: AccountOption = None, as_json: JsonOption = False) -> None:
             str(o.total or ""),
         )
     console.print(table)
+
+
+@app.command()
+def replay(
+    folder: Annotated[Path, typer.Argument(help="A folder made with --record")],
+    as_json: JsonOption = False,
+) -> None:
+    """Run a recorded session again with no server; say whether it reproduced the outcome."""
+    from assistant.replay_run import replay as run_replay
+    from assistant.report import print_reports, reports_json
+
+    settings = _settings()
+    result = run_replay(folder, browser=settings.browser)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "reproduced": result.reproduced,
+                    "differences": result.differences,
+                    "not_recorded": result.not_recorded,
+                    "cases": json.loads(reports_json(result.reports)),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print_reports(console, result.reports, f"replay of {folder}")
+        for line in result.differences:
+            err_console.print(f"difference: {line}", markup=False)
+        for request in result.not_recorded:
+            err_console.print(f"not in the recording: {request}", markup=False)
+        console.print(
+            "reproduced the recorded outcome" if result.reproduced else "did NOT reproduce"
+        )
+    raise typer.Exit(0 if result.reproduced else 3)
+
+
+@app.command()
+def report(
+    html_path: Annotated[
+        Path, typer.Option("--html", help="Write a self-contained HTML report here")
+    ] = Path("order-assistant-report.html"),
+    order: Annotated[str | None, typer.Option("--order", help="Only this order")] = None,
+) -> None:
+    """Write the journal as one HTML page: each case's timeline with its screenshots."""
+    from assistant.html_report import write_report
+    from assistant.journal import open_journal
+
+    settings = _settings()
+    order_id = _check_order_ids([order])[0] if order else None
+    with open_journal(settings.journal_path) as journal:
+        count = write_report(journal, html_path, order_id)
+    console.print(f"wrote {count} case(s) to {html_path}")
 
 
 @app.command("mock-portal")

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-
-from playwright.sync_api import Error as PlaywrightError
+from typing import TYPE_CHECKING
 
 from assistant.case_history import (
     KEY_CANCEL_NOW,
@@ -38,7 +37,11 @@ from assistant.models import (
     Preferences,
 )
 from assistant.policy import decide
-from flows.portal import Portal
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from flows.portal import Portal
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class CaseReport:
     next_due: datetime | None = None
     error: str | None = None
     error_type: str | None = None
+    final_label: str | None = None
     screenshot: str | None = None
     exit_code: int = 0
 
@@ -85,12 +89,14 @@ class Runner:
         clock: Callable[[], datetime],
         artifacts_dir: Path,
         check_interval: timedelta = timedelta(days=1),
+        evidence: Callable[[Page, str], str | None] | None = None,
     ) -> None:
         self.journal = journal
         self.preferences = preferences
         self.clock = clock
         self.artifacts_dir = artifacts_dir
         self.check_interval = check_interval
+        self.evidence = evidence
 
     # -- one case -------------------------------------------------------------------------
     def process(
@@ -129,8 +135,16 @@ class Runner:
         plan = decide(order, intent, history, now, self.preferences)
         report.plan = plan
         self.journal.record(case.id, "plan", plan.model_dump(mode="json"), now)
+        self._keep_evidence(portal, case, "observed", now)
+        report.final_label = order.status_label
         for action in plan.actions:
             self._execute(portal, case, order, action, report, now)
+            if action.kind in (
+                ActionKind.CANCEL_NOW,
+                ActionKind.REQUEST_CANCELLATION,
+                ActionKind.MESSAGE_SELLER,
+            ):
+                self._keep_evidence(portal, case, action.kind.value, now)
         next_due: datetime | None = None
         if plan.case_status not in FINISHED:
             # Look again at least every check interval: a seller may answer any day, and a
@@ -269,6 +283,7 @@ class Runner:
             now=now,
             before_submit=before_submit,
         )
+        report.final_label = result.order.status_label
         if attempt:
             self.journal.settle_attempt(attempt[0], "confirmed", self.clock())
         elif result.order.status in CANCEL_TOOK_EFFECT:
@@ -309,6 +324,13 @@ class Runner:
             else "message already in the thread"
         )
 
+    def _keep_evidence(self, portal: Portal, case: Case, label: str, now: datetime) -> None:
+        if self.evidence is None:
+            return
+        path = self.evidence(portal.page, f"{case.order_id}-{label}")
+        if path:
+            self.journal.record(case.id, "screenshot", {"path": path, "label": label}, now)
+
     # -- failing --------------------------------------------------------------------------
     def _fail(
         self, portal: Portal, case: Case, report: CaseReport, exc: AssistantError, now: datetime
@@ -341,6 +363,8 @@ class Runner:
     def _screenshot(self, portal: Portal, order_id: str) -> str | None:
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
+        from playwright.sync_api import Error as PlaywrightError
+
         try:
             portal.page.screenshot(
                 path=path, full_page=True, mask=[portal.page.locator("input[type=password]")]

@@ -7,33 +7,30 @@ parses arguments and prints what comes back.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import ConfigError, NeedsUserError, PortalError
 from assistant.journal import Case, Journal, open_journal
 from assistant.models import Intent, Preferences
 from assistant.runner import CaseReport, Runner
+from assistant.schedule import make_clock
 from assistant.settings import Account, Settings
 
 if TYPE_CHECKING:
+    from assistant.recording import Recording
+    from assistant.replay import HarReplayer
     from flows.orders_page import OrderSummary
     from flows.portal import Portal
 
 log = logging.getLogger(__name__)
-
-
-def make_clock(settings: Settings) -> Callable[[], datetime]:
-    """The real time, or the fixed ``now`` of the settings (mock portal demos, tests)."""
-    if settings.now is not None:
-        fixed = settings.now
-        return lambda: fixed
-    return lambda: datetime.now(UTC)
 
 
 def preferences_from(settings: Settings) -> Preferences:
@@ -65,13 +62,24 @@ def account_for(settings: Settings, username: str | None) -> Account:
     )
 
 
+@dataclass
+class Session:
+    """How a run talks to the portal: live, recorded into a folder, or replayed from one."""
+
+    recording: Recording | None = None
+    replayer: HarReplayer | None = None
+
+
 @contextmanager
-def portals(settings: Settings) -> Iterator[Callable[[Account], Portal]]:
+def portals(
+    settings: Settings, session: Session | None = None
+) -> Iterator[Callable[[Account], Portal]]:
     """One browser for the run; a ``Portal`` per account, opened on first use."""
     from flows.portal import Credentials, Portal
     from flows.profile import load_profile
     from flows.session import launched_browser
 
+    session = session or Session()
     profile = load_profile(settings.portal_profile)
     with ExitStack() as stack:
         _, browser = stack.enter_context(
@@ -79,22 +87,39 @@ def portals(settings: Settings) -> Iterator[Callable[[Account], Portal]]:
         )
         opened: dict[str, Portal] = {}
 
+        def make(account: Account, **options: Any) -> Portal:
+            return Portal(
+                browser,
+                base_url=settings.portal_url,
+                profile=profile,
+                credentials=Credentials(
+                    account.username, account.resolved_password(), account.totp_secret
+                ),
+                storage_state=settings.logins_dir / f"{_safe(account.username)}.json",
+                timeout_ms=settings.timeout_ms,
+                **options,
+            )
+
         def get(account: Account) -> Portal:
-            if account.username not in opened:
-                state = settings.logins_dir / f"{_safe(account.username)}.json"
-                opened[account.username] = stack.enter_context(
-                    Portal(
-                        browser,
-                        base_url=settings.portal_url,
-                        profile=profile,
-                        credentials=Credentials(
-                            account.username, account.resolved_password(), account.totp_secret
-                        ),
-                        storage_state=state,
-                        timeout_ms=settings.timeout_ms,
-                    )
+            if account.username in opened:
+                return opened[account.username]
+            recording, replayer = session.recording, session.replayer
+            if recording is not None:
+                # Sign in where nothing records it; the recorded context reuses the login.
+                with make(account) as signing_in:
+                    signing_in.ensure_signed_in()
+                portal = stack.enter_context(
+                    make(account, block_assets=False, context_options=recording.context_options())
                 )
-            return opened[account.username]
+                recording.start(portal.context)
+                stack.callback(recording.stop, portal.context)  # runs before the close
+            elif replayer is not None:
+                portal = stack.enter_context(make(account, block_assets=False))
+                replayer.install(portal.context)
+            else:
+                portal = stack.enter_context(make(account))
+            opened[account.username] = portal
+            return portal
 
         yield get
 
@@ -103,14 +128,52 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)
 
 
-def _runner(settings: Settings, journal: Journal) -> Runner:
+def _runner(settings: Settings, journal: Journal, session: Session | None) -> Runner:
+    recording = session.recording if session else None
     return Runner(
         journal,
         preferences=preferences_from(settings),
         clock=make_clock(settings),
         artifacts_dir=settings.artifacts_dir,
         check_interval=timedelta(hours=settings.check_interval_hours),
+        evidence=recording.screenshot if recording else None,
     )
+
+
+def known_secrets(settings: Settings) -> list[str]:
+    """Every secret value this run could have put on a page or in a request."""
+    values = [
+        secret.get_secret_value()
+        for account in settings.all_accounts()
+        for secret in (account.resolved_password(), account.totp_secret)
+        if secret is not None
+    ]
+    for state in settings.logins_dir.glob("*.json"):
+        try:
+            cookies = json.loads(state.read_text("utf-8")).get("cookies", [])
+        except (OSError, ValueError):
+            continue
+        values.extend(str(cookie.get("value", "")) for cookie in cookies)
+    return values
+
+
+def _finish_recording(
+    settings: Settings, session: Session | None, reports: Sequence[CaseReport]
+) -> None:
+    if session is None or session.recording is None:
+        return
+    outcome = [
+        {
+            "account": r.account,
+            "order_id": r.order_id,
+            "status": r.status,
+            "actions": [a.kind.value for a in r.plan.actions] if r.plan else [],
+            "final_label": r.final_label,
+            "error": r.error,
+        }
+        for r in reports
+    ]
+    session.recording.finish(known_secrets(settings), outcome)
 
 
 def cancel_orders(
@@ -121,12 +184,18 @@ def cancel_orders(
     account_name: str | None = None,
     dry_run: bool = False,
     progress: Callable[[CaseReport], None] = lambda _: None,
+    session: Session | None = None,
 ) -> list[CaseReport]:
     """Observe, decide and act on each order now (``dry_run``: plan only, nothing clicked)."""
     account = account_for(settings, account_name)
     reports: list[CaseReport] = []
-    with open_journal(settings.journal_path) as journal, portals(settings) as get_portal:
-        runner = _runner(settings, journal)
+    if session is not None and session.recording is not None:
+        session.recording.keep_journal(settings.journal_path)
+    with (
+        open_journal(settings.journal_path) as journal,
+        portals(settings, session) as get_portal,
+    ):
+        runner = _runner(settings, journal, session)
         for order_id in order_ids:
 
             def work(oid: str = order_id) -> CaseReport:
@@ -136,16 +205,8 @@ def cancel_orders(
             report = _guarded(account.username, order_id, work)
             reports.append(report)
             progress(report)
+    _finish_recording(settings, session, reports)
     return reports
-
-
-def nothing_due(settings: Settings) -> tuple[bool, datetime | None]:
-    """Whether a scheduled run has anything to do now, without starting a browser."""
-    if not settings.journal_path.exists():
-        return True, None
-    now = make_clock(settings)()
-    with open_journal(settings.journal_path) as journal:
-        return not journal.due_cases(now), journal.next_due()
 
 
 def run_due(
@@ -153,16 +214,19 @@ def run_due(
     *,
     max_minutes: float,
     progress: Callable[[CaseReport], None] = lambda _: None,
+    session: Session | None = None,
 ) -> list[CaseReport]:
     """Resume every due case of the journal, account by account, within the time budget."""
     deadline = time.monotonic() + max_minutes * 60
     reports: list[CaseReport] = []
+    if session is not None and session.recording is not None:
+        session.recording.keep_journal(settings.journal_path)
     with open_journal(settings.journal_path) as journal:
         due = journal.due_cases(make_clock(settings)())
         if not due:
             return []
-        with portals(settings) as get_portal:
-            runner = _runner(settings, journal)
+        with portals(settings, session) as get_portal:
+            runner = _runner(settings, journal, session)
             blocked: set[str] = set()
             for case in due:
                 if time.monotonic() > deadline:
@@ -191,6 +255,7 @@ def run_due(
                     blocked.add(case.account)  # a human must sign in; other accounts go on
                 reports.append(report)
                 progress(report)
+    _finish_recording(settings, session, reports)
     return reports
 
 

@@ -27,6 +27,7 @@ from flows.profile import PortalProfile
 from flows.retry import retry_safe
 from flows.session import install_nuisance_handlers, new_context, save_storage_state
 from flows.signin import SignInPage, sign_in
+from flows.steps import step
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class Portal:
                 f"account {self.credentials.username} has no order {order_id}",
                 order_id=order_id,
                 url=self.page.url,
-                fix="check the order number (16 digits, from \"Order ID:\" in My Orders)",
+                fix='check the order number (16 digits, from "Order ID:" in My Orders)',
             )
         orders.open_details(order_id)
         order_page.status_heading.wait_for()
@@ -152,7 +153,8 @@ class Portal:
     # -- flows ----------------------------------------------------------------------------
     def read_order(self, order_id: str, now: datetime) -> Order:
         """Find the order and read it whole, refund progress included."""
-        return self.goto_order(order_id).read(order_id, now)
+        with step("read order", order_id=order_id, url=self.base_url):
+            return self.goto_order(order_id).read(order_id, now)
 
     def cancel(
         self,
@@ -164,16 +166,17 @@ class Portal:
         before_submit: Callable[[dict[str, object]], None],
     ) -> CancelResult:
         """Cancel or request cancellation on the order's page (verified, at most once)."""
-        self.goto_order(order_id)
-        return cancel_order(
-            self.page,
-            self.profile,
-            order_id,
-            reasons=reasons,
-            report_supplier=report_supplier,
-            now=now,
-            before_submit=before_submit,
-        )
+        with step("cancel order", order_id=order_id, url=self.base_url):
+            self.goto_order(order_id)
+            return cancel_order(
+                self.page,
+                self.profile,
+                order_id,
+                reasons=reasons,
+                report_supplier=report_supplier,
+                now=now,
+                before_submit=before_submit,
+            )
 
     def goto_thread(self, order_id: str) -> None:
         """The order's chat: the profile's URL if known, else the "Contact seller" link."""
@@ -188,17 +191,26 @@ class Portal:
         self, order_id: str, text: str, *, before_send: Callable[[], None] = lambda: None
     ) -> bool:
         """Send a message to the order's seller unless it is already in the thread."""
-        self.goto_thread(order_id)
-        return send_message(self.page, self.profile, order_id, text, before_send=before_send)
+        with step("message the seller", order_id=order_id, url=self.base_url):
+            self.goto_thread(order_id)
+            return send_message(self.page, self.profile, order_id, text, before_send=before_send)
 
     def read_messages(self, order_id: str) -> list[ChatMessage]:
         """The order's chat with the seller."""
-        self.goto_thread(order_id)
-        return read_thread(self.page, self.profile, order_id)
+        with step("read the seller's messages", order_id=order_id, url=self.base_url):
+            self.goto_thread(order_id)
+            return read_thread(self.page, self.profile, order_id)
 
     def list_orders(self, limit: int = 1000) -> list[OrderSummary]:
         """Every order of the account as the list shows it ("View orders" pressed as needed)."""
         orders = OrdersPage(self.page, self.profile)
-        self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
-        orders.load_all(limit)
-        return orders.summaries()
+        with step("list orders", url=self.base_url):
+            self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
+            orders.load_all(limit)
+            return orders.summaries()
+
+    def ensure_signed_in(self) -> None:
+        """Open the orders list, signing in if needed (saves the login state)."""
+        orders = OrdersPage(self.page, self.profile)
+        with step("sign in", url=self.base_url):
+            self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))

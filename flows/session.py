@@ -93,7 +93,9 @@ def install_nuisance_handlers(page: Page, profile: PortalProfile) -> None:
             log.debug("closing %s", name)
             close.click()
 
-        page.add_locator_handler(overlay, dismiss, no_wait_after=True)
+        # Triggered by the close button, not the overlay: a minimised chat stays on the
+        # page (as "Open chat"), and a handler watching it would fire on every action.
+        page.add_locator_handler(close, dismiss, no_wait_after=True)
 
 
 def save_storage_state(context: BrowserContext, path: Path) -> None:

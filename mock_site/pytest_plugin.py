@@ -84,3 +84,4 @@ def portal(request: pytest.FixtureRequest, mock_portal: MockPortal) -> PortalHan
     marker = request.node.get_closest_marker("scenario")
     name = marker.args[0] if marker else "demo"
     return PortalHandle(mock_portal, mock_portal.reset(name))
+

@@ -88,8 +88,12 @@ def test_invalid_saved_login_signs_in_again(
 def test_verification_code_answered_from_the_totp_secret(
     portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
+    account = next(a for a in portal.scenario.accounts if a.email == "totp@example.com")
+    assert account.verification is not None and account.verification.totp_secret
     made = make_portal(
-        email="totp@example.com", password="totp-pass-2026", totp_secret="JBSWY3DPEHPK3PXP"
+        email=account.email,
+        password=account.password,
+        totp_secret=account.verification.totp_secret,
     )
     assert made.read_order(ORDER, now).order_id == ORDER
     assert sign_ins(portal, "totp@example.com") == 1

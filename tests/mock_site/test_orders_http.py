@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from mock_site_client import MAIN, Buyer, heading
+from mock_site_client import MAIN, Buyer, heading, scenario_data
 
 from mock_site.scenario import scenario_names
 
@@ -84,7 +84,9 @@ def test_deleted_orders_lists_closed_ones():
 
 @pytest.mark.parametrize("name", scenario_names())
 def test_every_page_of_every_order_renders(name):
-    buyer = Buyer(name)
+    data = scenario_data(name)
+    data.get("nuisances", {})["slow_ms"] = 0  # slowness has its own test
+    buyer = Buyer(data)
     for account in buyer.portal.scenario.accounts:
         if account.verification or account.captcha:
             continue
@@ -130,3 +132,12 @@ def test_tracking_page_of_a_failed_shipment():
     assert "Delivery canceled" in page and "Tracking number:" in page
     buyer = _signed_in("awaiting_shipment")
     assert "This order has not been shipped yet." in buyer.page(f"/orders/{MAIN}/tracking")
+
+
+def test_slow_responses_nuisance():
+    import time
+
+    buyer = _signed_in("nuisances")  # slow_ms = 300
+    started = time.perf_counter()
+    buyer.page("/orders")
+    assert time.perf_counter() - started >= 0.3

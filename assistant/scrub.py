@@ -1,0 +1,121 @@
+"""Remove secrets from recordings before anyone can read them.
+
+A HAR or a trace of a signed-in session is full of credentials: the session cookie in
+every request, ``Set-Cookie`` answers, CSRF tokens in forms and POST bodies, and the
+password if a sign-in was recorded. Everything found is replaced by the same marker
+``REDACTED`` everywhere, so a recording stays consistent enough to replay: a page's
+scrubbed CSRF field is posted back as ``REDACTED`` and matches the scrubbed POST body.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+MARK = "REDACTED"
+SECRET_HEADERS = frozenset(
+    {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-csrf-token"}
+)
+SECRET_FIELDS = ("password", "csrf_token", "code", "otp", "token")
+_CSRF_IN_HTML = re.compile(
+    r'name="csrf_token"\s+value="([^"]+)"|value="([^"]+)"\s+name="csrf_token"'
+)
+_FIELD_IN_BODY = re.compile(r"(?:^|&)(?:" + "|".join(SECRET_FIELDS) + r")=([^&\s\"']+)")
+_COOKIE_VALUE = re.compile(r"(?:^|[;,]\s*)[\w.-]+=([^;,\s]+)")
+
+
+class SecretSet:
+    """The secret strings known so far; grows as the recording is read."""
+
+    def __init__(self, known: Iterable[str] = ()) -> None:
+        self.values: set[str] = {v for v in known if v and len(v) >= 4}
+
+    def add(self, value: str | None) -> None:
+        if value and len(value) >= 4 and value != MARK:
+            self.values.add(value)
+
+    def learn_from(self, text: str) -> None:
+        """Pick up CSRF tokens and secret form fields from a page or a POST body."""
+        for match in _CSRF_IN_HTML.finditer(text):
+            self.add(match.group(1) or match.group(2))
+        for match in _FIELD_IN_BODY.finditer(text):
+            self.add(match.group(1))
+
+    def scrub(self, text: str) -> str:
+        for value in sorted(self.values, key=len, reverse=True):
+            text = text.replace(value, MARK)
+        return text
+
+
+def scrub_har(path: Path, secrets: SecretSet) -> None:
+    """Rewrite a HAR file in place with every secret header, cookie and field replaced."""
+    har = json.loads(path.read_text(encoding="utf-8"))
+    entries: list[dict[str, Any]] = har["log"]["entries"]
+    for entry in entries:  # first pass: learn every secret the session carried
+        for part in (entry["request"], entry["response"]):
+            for header in part.get("headers", []):
+                if header["name"].lower() in ("cookie", "set-cookie"):
+                    for match in _COOKIE_VALUE.finditer(header["value"]):
+                        secrets.add(match.group(1))
+            for cookie in part.get("cookies", []):
+                secrets.add(cookie.get("value"))
+        post = entry["request"].get("postData") or {}
+        secrets.learn_from(post.get("text", ""))
+        content = entry["response"].get("content") or {}
+        if content.get("encoding") != "base64":
+            secrets.learn_from(content.get("text", ""))
+    for entry in entries:
+        for part in (entry["request"], entry["response"]):
+            for header in part.get("headers", []):
+                if header["name"].lower() in SECRET_HEADERS:
+                    header["value"] = MARK
+            for cookie in part.get("cookies", []):
+                cookie["value"] = MARK
+        post = entry["request"].get("postData")
+        if post:
+            post["text"] = secrets.scrub(post.get("text", ""))
+            for param in post.get("params", []):
+                param["value"] = secrets.scrub(param.get("value", ""))
+        content = entry["response"].get("content") or {}
+        if content.get("text") and content.get("encoding") != "base64":
+            content["text"] = secrets.scrub(content["text"])
+        entry["request"]["url"] = secrets.scrub(entry["request"]["url"])
+    path.write_text(secrets.scrub(json.dumps(har)), encoding="utf-8")
+
+
+def scrub_zip(path: Path, secrets: SecretSet) -> None:
+    """Rewrite a Playwright trace (a zip) with the secrets replaced in every text member."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        members = [(info, source.read(info)) for info in source.infolist()]
+        for _, data in members:
+            try:
+                secrets.learn_from(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                continue
+        for info, data in members:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                out.writestr(info, data)  # images: screenshots mask password fields
+                continue
+            out.writestr(info, secrets.scrub(_scrub_trace_lines(text)))
+    path.write_bytes(buffer.getvalue())
+
+
+def _scrub_trace_lines(text: str) -> str:
+    """Trace network events are JSON lines with HAR-like headers: blank the secret ones."""
+    if '"headers"' not in text:
+        return text
+    pattern = re.compile(
+        r'(\{"name":\s*"(?:'
+        + "|".join(SECRET_HEADERS)
+        + r')",\s*"value":\s*")((?:[^"\\]|\\.)*)(")',
+        re.IGNORECASE,
+    )
+    return pattern.sub(lambda m: m.group(1) + MARK + m.group(3), text)

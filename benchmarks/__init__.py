@@ -1,0 +1,1 @@
+"""Performance benchmark of order-assistant against the mock portal (see benchmarks/README.md)."""

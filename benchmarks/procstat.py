@@ -1,0 +1,134 @@
+"""Memory and CPU of a process tree from /proc (Linux; no psutil needed).
+
+RSS summed over the tree counts pages shared between Chromium's processes once per
+process, so it overstates the real footprint; PSS (``smaps_rollup``) splits shared pages
+between their users and sums to what the tree really holds. Both are reported; the
+target is checked against the RSS sum (the stricter one).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(name, ppid, cpu seconds incl. reaped children) of one process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read().decode(errors="replace")
+    except OSError:
+        return None
+    name = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    # fields[0] is state (field 3); utime..cstime are fields 14-17
+    ppid = int(fields[1])
+    cpu = sum(int(v) for v in fields[11:15]) / CLK_TCK
+    return name, ppid, cpu
+
+
+def tree(root: int, exclude: Iterable[int] = ()) -> dict[int, tuple[str, float]]:
+    """Every live descendant of ``root`` (and root), minus the subtrees of ``exclude``."""
+    children: dict[int, list[int]] = {}
+    info: dict[int, tuple[str, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        st = _stat(pid)
+        if st is None:
+            continue
+        info[pid] = (st[0], st[2])
+        children.setdefault(st[1], []).append(pid)
+    skip = set(exclude)
+    found: dict[int, tuple[str, float]] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        if pid in skip or pid not in info:
+            continue
+        found[pid] = info[pid]
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def pss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_cpu(root: int, exclude: Iterable[int] = ()) -> float:
+    """CPU seconds (user+sys, incl. reaped children) of the tree's live processes."""
+    return sum(cpu for _, cpu in tree(root, exclude).values())
+
+
+@dataclass
+class Sampler:
+    """Samples the tree's memory in a background thread; ``peak_*`` after ``stop()``."""
+
+    root: int = field(default_factory=os.getpid)
+    exclude: tuple[int, ...] = ()
+    interval: float = 0.1
+    pss_every: int = 5
+    peak_rss: int = 0
+    peak_pss: int = 0
+    peak_procs: int = 0
+    samples: int = 0
+    names: set[str] = field(default_factory=set)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            procs = tree(self.root, self.exclude)
+            self.names.update(name for name, _ in procs.values())
+            self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in procs))
+            self.peak_procs = max(self.peak_procs, len(procs))
+            if self.samples % self.pss_every == 0:
+                self.peak_pss = max(self.peak_pss, sum(pss_bytes(p) for p in procs))
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+    def start(self) -> Sampler:
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> Sampler:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+
+def descendants_named(root: int, needles: tuple[str, ...]) -> set[str]:
+    """Names of live descendants of ``root`` containing any of ``needles``."""
+    return {
+        name for pid, (name, _) in tree(root).items()
+        if pid != root and any(n in name.lower() for n in needles)
+    }  # fmt: skip

@@ -1,0 +1,40 @@
+"""Cookie banner, promo pop-up, chat bubble, loading overlay and slow pages all on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from assistant.models import OrderStatus
+from mock_site.pytest_plugin import PortalHandle
+from tests.flows.conftest import REASONS, MakePortal
+
+ORDER = "8211279521850032"
+TEXT = "Hello, I asked to cancel this order. Please do not ship it."
+
+
+@pytest.mark.scenario("nuisances")
+def test_read_cancel_and_message_with_every_nuisance_on(
+    portal: PortalHandle, make_portal: MakePortal, now: datetime
+) -> None:
+    made = make_portal()
+
+    order = made.read_order(ORDER, now)
+    result = made.cancel(
+        ORDER, reasons=REASONS, report_supplier=False, now=now, before_submit=lambda _: None
+    )
+    sent = made.send_message(ORDER, TEXT)
+
+    assert order.status is OrderStatus.AWAITING_SHIPMENT
+    assert result.submitted and result.order.status is OrderStatus.CANCELLATION_REQUESTED
+    assert sent
+    recorded = portal.order_state(ORDER)
+    [request] = recorded["cancellation_requests"]
+    assert (request["reason"], request["report"]) == ("I ordered the wrong product(s)", "no")
+    assert [m["text"] for m in recorded["messages"] if m["author"] == "buyer"] == [TEXT]
+    # The nuisances were there and were dismissed by the handlers, not avoided.
+    assert "cookie_consent" in {c["name"] for c in made.context.cookies()}
+    expect(made.page.get_by_role("button", name="Open chat")).to_be_visible()
+    expect(made.page.get_by_role("dialog", name="Special offer")).to_be_hidden()
