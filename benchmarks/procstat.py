@@ -77,6 +77,24 @@ def pss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_by_kind(root: int, exclude: Iterable[int] = ()) -> dict[str, float]:
+    """CPU seconds of the tree's live processes by kind (python, node driver, chromium...)."""
+    out: dict[str, float] = {}
+    for pid, (name, cpu) in tree(root, exclude).items():
+        kind = name
+        if "chrom" in name.lower() or "headless" in name.lower():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    args = handle.read().split(b"\0")
+                ptype = next((a.split(b"=", 1)[1].decode() for a in args
+                              if a.startswith(b"--type=")), "browser")  # fmt: skip
+            except OSError:
+                ptype = "?"
+            kind = f"chromium:{ptype}"
+        out[kind] = out.get(kind, 0.0) + cpu
+    return out
+
+
 def tree_cpu(root: int, exclude: Iterable[int] = ()) -> float:
     """CPU seconds (user+sys, incl. reaped children) of the tree's live processes."""
     return sum(cpu for _, cpu in tree(root, exclude).values())

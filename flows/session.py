@@ -91,7 +91,10 @@ def install_nuisance_handlers(page: Page, profile: PortalProfile) -> None:
 
         def dismiss(_: Any = None, close: Any = close, name: str = nuisance.name) -> None:
             log.debug("closing %s", name)
-            close.click()
+            # Not .click(): a pop-up's backdrop or the loading overlay may cover this button,
+            # and handlers do not nest, so the pop-up's own handler could never run to
+            # uncover it (the click then waited until its time-out).
+            close.dispatch_event("click")
 
         # Triggered by the close button, not the overlay: a minimised chat stays on the
         # page (as "Open chat"), and a handler watching it would fire on every action.

@@ -26,3 +26,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         slow_mo=browser_type_launch_args.get("slow_mo", 0),
     )
     return {**browser_type_launch_args, **ours}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """No default base URL (tests build theirs from the portal they start).
+
+    pytest-playwright's fallback ``base_url`` is an instance-method session fixture that
+    pytest 9 reports as PytestRemovedIn10Warning, an error under filterwarnings=error.
+    """
+    return None

@@ -17,13 +17,7 @@ def assistant(portal: PortalHandle, tmp_path: Path) -> Iterator[Assistant]:
     helper = Assistant(
         portal,
         data_dir,
-        {
-            "ORDER_ASSISTANT_PORTAL_URL": portal.url,
-            "ORDER_ASSISTANT_USERNAME": portal.email,
-            "ORDER_ASSISTANT_PASSWORD": portal.password,
-            "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
-            "ORDER_ASSISTANT_CONFIG": str(tmp_path / "no-config.toml"),
-        },
+        {"ORDER_ASSISTANT_CONFIG": str(tmp_path / "no-config.toml")},
     )
     yield helper
     for process in helper.started:

@@ -65,6 +65,16 @@ class Assistant:
         """The command's environment: ours, the portal's current time, then ``extra``."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("ORDER_ASSISTANT_")}
         env.update({k: os.environ[k] for k in PASS_THROUGH if k in os.environ})
+        env.update(
+            {
+                # The scenario's first account, read now: a test may reset to another one.
+                "ORDER_ASSISTANT_PORTAL_URL": self.portal.url,
+                "ORDER_ASSISTANT_USERNAME": self.portal.email,
+                "ORDER_ASSISTANT_PASSWORD": self.portal.password,
+                "ORDER_ASSISTANT_DATA_DIR": str(self.data_dir),
+                "COLUMNS": "250",  # tables unwrapped, as in a wide terminal
+            }
+        )
         env.update(self.env)
         env["ORDER_ASSISTANT_NOW"] = self.portal.state()["now"]
         for key, value in extra.items():

@@ -6,10 +6,12 @@ builds the portal objects it needs with `make_portal(...)`; they are closed afte
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser
@@ -58,7 +60,11 @@ def state_file(tmp_path: Path) -> Path:
 def make_portal(
     browser: Browser, portal: PortalHandle, profile: PortalProfile, state_file: Path
 ) -> Iterator[MakePortal]:
-    """Build `Portal`s for the scenario's first account (overridable per call)."""
+    """Build `Portal`s for the scenario's first account (overridable per call).
+
+    ``signed_in`` (default) seeds a missing storage state file with a live session, so
+    only the sign-in tests (``signed_in=False``) go through the sign-in pages.
+    """
     opened: list[Portal] = []
 
     def make(
@@ -67,8 +73,11 @@ def make_portal(
         password: str | None = None,
         totp_secret: str | None = None,
         storage_state: Path | None = state_file,
+        signed_in: bool = True,
         **kwargs: Any,
     ) -> Portal:
+        if signed_in and storage_state is not None and not storage_state.exists():
+            save_session(portal, storage_state, email)
         credentials = Credentials(
             email or portal.email,
             SecretStr(password if password is not None else portal.password),
@@ -89,3 +98,15 @@ def make_portal(
     yield make
     for made in opened:
         made.close()
+
+
+def save_session(portal: PortalHandle, path: Path, email: str | None = None) -> None:
+    """A saved login state with a session the portal already signed in (no sign-in pages).
+
+    Most tests are not about signing in; this keeps them short. It counts as one sign-in.
+    """
+    cookie = portal.session_cookie(email)
+    host = urlsplit(cookie.pop("url")).hostname
+    cookie.update(domain=host, path="/", expires=-1, secure=False)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(json.dumps({"cookies": [cookie], "origins": []}), encoding="utf-8")

@@ -19,7 +19,7 @@ TEXT = "Hello, I asked to cancel this order. Please do not ship it."
 def test_read_cancel_and_message_with_every_nuisance_on(
     portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
-    made = make_portal()
+    made = make_portal(signed_in=False)  # the sign-in pages have the nuisances too
 
     order = made.read_order(ORDER, now)
     result = made.cancel(

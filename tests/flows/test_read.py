@@ -125,7 +125,7 @@ def test_read_order_in_each_state(
     assert order.store == want.store
     got = [(i.title, i.quantity, i.unit_price) for i in order.items]
     assert len(got) == len(want.items)
-    for (title, quantity, price), (prefix, want_qty, want_price) in zip(got, want.items):
+    for (title, quantity, price), (prefix, want_qty, want_price) in zip(got, want.items, strict=True):
         assert title.startswith(prefix)
         assert (quantity, price) == (want_qty, usd(want_price))
     assert {c.kind: c.amount for c in order.coupons} == {

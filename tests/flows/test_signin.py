@@ -27,7 +27,7 @@ def test_wrong_password_quotes_the_portal(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
     with pytest.raises(SignInError) as raised:
-        make_portal(password="not-the-password").read_order(ORDER, now)
+        make_portal(signed_in=False, password="not-the-password").read_order(ORDER, now)
 
     assert WRONG_PASSWORD in str(raised.value)
     assert sign_ins(portal) == 0
@@ -38,13 +38,13 @@ def test_wrong_password_quotes_the_portal(
 def test_saved_login_is_reused_by_the_next_run(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
-    first = make_portal()
+    first = make_portal(signed_in=False)
     first.read_order(ORDER, now)
     assert (first.sign_ins, sign_ins(portal)) == (1, 1)
     assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(state_file.parent.stat().st_mode) == 0o700
 
-    second = make_portal()  # same storage_state file, new browser context
+    second = make_portal(signed_in=False)  # same storage_state file, new browser context
     second.read_order(ORDER, now)
 
     assert second.sign_ins == 0
@@ -55,11 +55,11 @@ def test_saved_login_is_reused_by_the_next_run(
 def test_forgotten_login_signs_in_again(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
-    make_portal().read_order(ORDER, now)
+    make_portal(signed_in=False).read_order(ORDER, now)
     old_state = state_file.read_text()
     portal.reset("awaiting_shipment")  # the portal drops every session
 
-    again = make_portal()
+    again = make_portal(signed_in=False)
     again.read_order(ORDER, now)
 
     assert (again.sign_ins, sign_ins(portal)) == (1, 1)
@@ -76,7 +76,7 @@ def test_invalid_saved_login_signs_in_again(
              "expires": -1, "httpOnly": True, "secure": False, "sameSite": "Lax"}  # fmt: skip
     state_file.write_text(json.dumps({"cookies": [bogus], "origins": []}))
 
-    made = make_portal()
+    made = make_portal(signed_in=False)
     assert made.read_order(ORDER, now).order_id == ORDER
 
     assert sign_ins(portal) == 1
@@ -91,6 +91,7 @@ def test_verification_code_answered_from_the_totp_secret(
     account = next(a for a in portal.scenario.accounts if a.email == "totp@example.com")
     assert account.verification is not None and account.verification.totp_secret
     made = make_portal(
+        signed_in=False,
         email=account.email,
         password=account.password,
         totp_secret=account.verification.totp_secret,
@@ -112,7 +113,7 @@ def test_code_without_secret_or_captcha_needs_the_user(
     now: datetime, state_file: Path,
 ) -> None:
     with pytest.raises(NeedsUserError, match=asks_for):
-        make_portal(email=email, password=password).read_order(ORDER, now)
+        make_portal(signed_in=False, email=email, password=password).read_order(ORDER, now)
 
     assert sign_ins(portal, email) == 0
     assert portal.state()["requests"].get("login_captcha", 0) == 0  # nothing was tried

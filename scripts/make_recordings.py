@@ -1,0 +1,74 @@
+"""Regenerate ``fixtures/recordings/``: scrubbed recordings of the main paths.
+
+Each recording is made by the real CLI (``order-assistant --record DIR cancel ...``)
+against the bundled mock portal, one folder per path and per refund phase (a HAR cannot
+answer the same GET differently on different days, so each phase is its own recording).
+The trace and screenshots are dropped to keep the repository small; the HAR, the meta and
+the journal copy are what a replay needs. Run after changing the portal or the flows:
+
+    .venv/bin/python scripts/make_recordings.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from mock_site.server import MockPortal
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "fixtures" / "recordings"
+ORDER = "8211279521850032"
+
+#: name -> (scenario, days to advance the portal's clock first)
+PATHS: dict[str, tuple[str, float]] = {
+    "unpaid_instant_cancel": ("awaiting_payment", 0),
+    "request_with_message": ("awaiting_shipment", 0),
+    "rejected_request": ("rejected", 0),
+    "shipped_advice_only": ("shipped", 0),
+    "shipment_canceled_message": ("shipment_canceled", 0),
+    "refund_phase_2_of_3": ("closed_refunding", 0),
+    "refund_phase_3_of_3": ("closed_refunding", 10),
+}
+
+
+def record(name: str, scenario: str, days: float) -> None:
+    """Record one path into fixtures/recordings/<name>."""
+    folder = TARGET / name
+    shutil.rmtree(folder, ignore_errors=True)
+    with MockPortal(scenario) as portal, tempfile.TemporaryDirectory() as data:
+        if days:
+            portal.advance(days=days)
+        account = portal.portal.scenario.accounts[0]
+        env = {
+            **os.environ,
+            "ORDER_ASSISTANT_PORTAL_URL": portal.url,
+            "ORDER_ASSISTANT_USERNAME": account.email,
+            "ORDER_ASSISTANT_PASSWORD": account.password,
+            "ORDER_ASSISTANT_DATA_DIR": data,
+            "ORDER_ASSISTANT_CONFIG": str(Path(data) / "none.toml"),
+            "ORDER_ASSISTANT_NOW": portal.state()["now"],
+        }
+        command = [sys.executable, "-m", "assistant", "--record", str(folder), "cancel", ORDER]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if result.returncode not in (0, 1):
+            sys.exit(f"{name}: recording failed ({result.returncode})\n{result.stderr}")
+    (folder / "trace.zip").unlink(missing_ok=True)
+    shutil.rmtree(folder / "screenshots", ignore_errors=True)
+    print(f"recorded {name} ({scenario}, +{days} days)")
+
+
+def main() -> None:
+    TARGET.mkdir(parents=True, exist_ok=True)
+    wanted = sys.argv[1:] or list(PATHS)
+    for name in wanted:
+        scenario, days = PATHS[name]
+        record(name, scenario, days)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Recording a real run: nothing secret in any artifact, and the replay reproduces it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from mock_site.server import MockPortal
+from tests.recording.conftest import PLANTED_PASSWORD, run_cli
+
+UNPAID = "8211279521850032"
+PAID = "8211279521853383"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
+
+pytestmark = pytest.mark.browser
+
+
+def _all_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of a recording, traces unzipped member by member."""
+    blobs: dict[str, bytes] = {}
+    for path in folder.rglob("*"):
+        if path.is_dir():
+            continue
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    blobs[f"{path.name}:{name}"] = archive.read(name)
+        else:
+            blobs[str(path.relative_to(folder))] = path.read_bytes()
+    return blobs
+
+
+def test_recorded_run_holds_no_secret_and_replays_without_server(
+    own_portal: MockPortal, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    record = tmp_path / "rec"
+    result = run_cli("--record", str(record), "cancel", UNPAID, PAID, env=cli_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {p.name for p in record.iterdir()} >= {"session.har", "trace.zip", "meta.json", "screenshots"}
+    assert len(list((record / "screenshots").glob("*.png"))) >= 4  # after every action
+
+    # What the portal handed out during the run: session cookies and CSRF tokens.
+    sessions = own_portal.portal.sessions
+    planted = {PLANTED_PASSWORD, *sessions, *(s.csrf for s in sessions.values())}
+    state_file = next((tmp_path / "data" / "logins").glob("*.json"))
+    planted |= {c["value"] for c in json.loads(state_file.read_text())["cookies"] if c["name"] == "sid"}
+    own_portal.stop()  # the replay must need no server at all
+
+    for name, data in _all_bytes(record).items():
+        for secret in planted:
+            assert secret.encode() not in data, f"a secret leaked into {name}"
+
+    replayed = run_cli("replay", str(record), "--json", env=cli_env)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    report = json.loads(replayed.stdout)
+    assert report["reproduced"] is True
+    assert {c["order_id"]: c["status"] for c in report["cases"]} == {
+        UNPAID: "done_cancelled",
+        PAID: "waiting_seller",
+    }
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
+def test_bundled_recordings_replay_offline(name: str, tmp_path: Path) -> None:
+    env = {
+        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("replay", str(FIXTURES / name), "--json", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["reproduced"] is True
+
+
+def test_replay_of_pages_that_changed_names_the_step_and_locator(tmp_path: Path) -> None:
+    changed = tmp_path / "changed"
+    shutil.copytree(FIXTURES / "request_with_message", changed)
+    har = changed / "session.har"
+    har.write_text(har.read_text().replace('aria-label=\\"Order status\\"', 'aria-label=\\"State\\"'))
+    env = {
+        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
+    }
+    result = run_cli("replay", str(changed), "--json", env=env)
+    assert result.returncode == 3
+    outcome = json.loads(result.stdout)
+    error = outcome["cases"][0]["error"]
+    assert "step 'read order'" in error
+    assert re.search(r"get_by_role\(\"region\", name=.*Order", error), error
+    assert outcome["reproduced"] is False
+
+
+def test_html_report_shows_each_case_with_screenshots(
+    cli_env: dict[str, str], tmp_path: Path, page: Page
+) -> None:
+    assert run_cli("--record", str(tmp_path / "rec"), "cancel", UNPAID, PAID, env=cli_env).returncode == 0
+    target = tmp_path / "report.html"
+    result = run_cli("report", "--html", str(target), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    page.goto(target.as_uri())
+    for order_id in (UNPAID, PAID):
+        case = page.get_by_role("region", name=f"Order {order_id}")
+        expect(case).to_be_visible()
+        expect(case.get_by_role("img", name="screenshot").first).to_be_visible()
+    expect(page.get_by_role("region", name=f"Order {PAID}")).to_contain_text("request_cancellation")
+    expect(page.get_by_role("region", name=f"Order {UNPAID}")).to_contain_text("done_cancelled")
