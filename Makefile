@@ -1,5 +1,5 @@
 # The two commands of the README, and a few helpers. Plain shell lives in scripts/.
-.PHONY: setup demo test lint
+.PHONY: setup demo test recordings
 
 setup:
 	./scripts/setup.sh
@@ -9,3 +9,6 @@ demo: setup
 
 test:
 	./scripts/test.sh
+
+recordings: setup
+	.venv/bin/python scripts/make_recordings.py

@@ -22,12 +22,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "assistant"]
 ORDERS = {
-    "8211279521850032": "unpaid: instant cancel",
-    "8211279521853383": "paid: the seller accepts after 36 hours",
-    "8211279521854500": "paid: the seller rejects",
-    "8211279521855617": "paid: the seller stays silent for 15 days",
-    "8211279521862319": "shipped: advice only",
-    "8211279521866787": "shipment canceled: message, then dispute advice",
+    "8211279521850032": "unpaid: cancelled at once",
+    "8211279521852266": "payment being verified: cancelled at once, refund follows",
+    "8211279521853383": "paid: request; the seller accepts after 36 hours",
+    "8211279521855617": "paid: request; the seller stays silent for 15 days",
+    "8211279521856734": "paid: request; the seller ships anyway",
+    "8211279521854500": "already shipped: advice only, nothing clicked",
+    "8211279521866787": "shipment canceled: message, then dispute advice after a week",
 }
 FOLLOW_UP_DAYS = (1, 2, 3, 5, 8, 13, 21)
 

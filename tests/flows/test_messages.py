@@ -61,4 +61,6 @@ def test_thread_found_through_the_order_page_link(
     assert made.send_message(ORDER, TEXT)
 
     assert buyer_messages(portal) == [TEXT]
-    expect(made.page).to_have_url(f"{portal.url}/p/message/index.html?fromCode=order&orderId={ORDER}")
+    expect(made.page).to_have_url(
+        f"{portal.url}/p/message/index.html?fromCode=order&orderId={ORDER}"
+    )

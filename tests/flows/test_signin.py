@@ -109,12 +109,18 @@ def test_verification_code_answered_from_the_totp_secret(
     ],
 )
 def test_code_without_secret_or_captcha_needs_the_user(
-    email: str, password: str, asks_for: str, portal: PortalHandle, make_portal: MakePortal,
-    now: datetime, state_file: Path,
+    email: str,
+    password: str,
+    asks_for: str,
+    portal: PortalHandle,
+    make_portal: MakePortal,
+    now: datetime,
+    state_file: Path,
 ) -> None:
     with pytest.raises(NeedsUserError, match=asks_for):
         make_portal(signed_in=False, email=email, password=password).read_order(ORDER, now)
 
     assert sign_ins(portal, email) == 0
-    assert portal.state()["requests"].get("login_captcha", 0) == 0  # nothing was tried
+    tried = portal.state()["requests"]
+    assert tried.get("login_verify", 0) == tried.get("login_captcha", 0) == 0  # nothing guessed
     assert not state_file.exists()

@@ -16,7 +16,9 @@ from mock_site.server import MockPortal
 PLANTED_PASSWORD = "Planted-Secret-Pw-7f3c9e21"
 
 
-def run_cli(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it, wide enough that tables do not wrap."""
     return subprocess.run(
         [sys.executable, "-m", "assistant", *args],
@@ -33,9 +35,14 @@ def own_portal() -> Iterator[MockPortal]:
     """A portal only this test uses (so it can be stopped before replaying)."""
     scenario = load_scenario("demo")
     accounts = [a.model_copy(update={"password": PLANTED_PASSWORD}) for a in scenario.accounts[:1]]
-    portal = MockPortal(scenario.model_copy(update={"accounts": accounts, "orders": [
-        o for o in scenario.orders if o.account == accounts[0].email
-    ]}))
+    portal = MockPortal(
+        scenario.model_copy(
+            update={
+                "accounts": accounts,
+                "orders": [o for o in scenario.orders if o.account == accounts[0].email],
+            }
+        )
+    )
     yield portal
     portal.stop()
 

@@ -42,14 +42,21 @@ def test_recorded_run_holds_no_secret_and_replays_without_server(
     record = tmp_path / "rec"
     result = run_cli("--record", str(record), "cancel", UNPAID, PAID, env=cli_env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert {p.name for p in record.iterdir()} >= {"session.har", "trace.zip", "meta.json", "screenshots"}
+    assert {p.name for p in record.iterdir()} >= {
+        "session.har",
+        "trace.zip",
+        "meta.json",
+        "screenshots",
+    }
     assert len(list((record / "screenshots").glob("*.png"))) >= 4  # after every action
 
     # What the portal handed out during the run: session cookies and CSRF tokens.
     sessions = own_portal.portal.sessions
     planted = {PLANTED_PASSWORD, *sessions, *(s.csrf for s in sessions.values())}
     state_file = next((tmp_path / "data" / "logins").glob("*.json"))
-    planted |= {c["value"] for c in json.loads(state_file.read_text())["cookies"] if c["name"] == "sid"}
+    planted |= {
+        c["value"] for c in json.loads(state_file.read_text())["cookies"] if c["name"] == "sid"
+    }
     own_portal.stop()  # the replay must need no server at all
 
     for name, data in _all_bytes(record).items():
@@ -81,7 +88,9 @@ def test_replay_of_pages_that_changed_names_the_step_and_locator(tmp_path: Path)
     changed = tmp_path / "changed"
     shutil.copytree(FIXTURES / "request_with_message", changed)
     har = changed / "session.har"
-    har.write_text(har.read_text().replace('aria-label=\\"Order status\\"', 'aria-label=\\"State\\"'))
+    har.write_text(
+        har.read_text().replace('aria-label=\\"Order status\\"', 'aria-label=\\"State\\"')
+    )
     env = {
         "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
         "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
@@ -98,7 +107,10 @@ def test_replay_of_pages_that_changed_names_the_step_and_locator(tmp_path: Path)
 def test_html_report_shows_each_case_with_screenshots(
     cli_env: dict[str, str], tmp_path: Path, page: Page
 ) -> None:
-    assert run_cli("--record", str(tmp_path / "rec"), "cancel", UNPAID, PAID, env=cli_env).returncode == 0
+    assert (
+        run_cli("--record", str(tmp_path / "rec"), "cancel", UNPAID, PAID, env=cli_env).returncode
+        == 0
+    )
     target = tmp_path / "report.html"
     result = run_cli("report", "--html", str(target), env=cli_env)
     assert result.returncode == 0, result.stderr
