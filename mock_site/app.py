@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from . import auth, control, faults, views
 from .auth import checked_form, portal_of, redirect, render, require_user, safe_next, session_of
@@ -248,6 +249,15 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class PortalApp(Starlette):
+    """The portal's ASGI app; keeps the server's own `send` owner for a dropped connection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # uvicorn's `send` is a bound method of the request cycle, which owns the transport.
+        scope["mock.server_send_owner"] = getattr(send, "__self__", None)
+        await super().__call__(scope, receive, send)
+
+
 def create_app(scenario: Scenario | str = "demo", control_api: bool = False) -> Starlette:
     """The ASGI app; `control_api` adds the `/__mock__/` endpoints for tests and demos."""
     if isinstance(scenario, str):
@@ -271,7 +281,7 @@ def create_app(scenario: Scenario | str = "demo", control_api: bool = False) -> 
     ]
     if control_api:
         routes.insert(0, Mount("/__mock__", routes=control.routes))
-    app = Starlette(
+    app = PortalApp(
         routes=routes,
         middleware=[Middleware(faults.FaultMiddleware)],
         exception_handlers={auth.LoginRequired: on_login_required, HTTPException: on_http_error},

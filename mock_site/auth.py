@@ -25,6 +25,8 @@ LOCKED = (
     "Your account has been locked after too many failed sign-in attempts. Please try again later."
 )
 BAD_CODE = "The verification code is incorrect."
+#: The code a challenge injected by a fault (`"challenge": "code"`) accepts.
+INJECTED_CODE = "246810"
 
 
 class LoginRequired(Exception):
@@ -165,10 +167,12 @@ async def login_password(request: Request) -> Response:
                 {"step": "password", "next": nxt, "email": email, "error": error},
             )
         guard.failures, guard.locked_until = 0, None
-        if account.verification is not None:
+        challenge = portal.challenges.pop(email, None)
+        if account.verification is not None or challenge == "code":
             session.stage = "verify"
+            session.code = INJECTED_CODE if account.verification is None else None
             return redirect(request, _login_url("/verify", nxt))
-        if account.captcha:
+        if account.captcha or challenge == "captcha":
             session.stage = "captcha"
             return redirect(request, _login_url("/captcha", nxt))
         portal.sign_in(session, email)
@@ -199,11 +203,14 @@ async def login_verify(request: Request) -> Response:
     account = _account(request, "verify")
     portal, session = portal_of(request), session_of(request)
     portal.counts["login_verify"] += 1
-    if account is None or account.verification is None:
+    if account is None or (account.verification is None and session.code is None):
         return redirect(request, _login_url("", nxt))
     code = str(form.get("code", "")).strip()
     v = account.verification
-    ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
+    if v is None:
+        ok = code == session.code
+    else:
+        ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
     if not ok:
         masked = account.email[:1] + "***" + account.email[account.email.find("@") :]
         return render(

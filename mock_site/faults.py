@@ -1,10 +1,15 @@
-"""The one place where a response can be delayed, failed or replaced.
+"""The one place where a response can be delayed, failed, dropped or replaced.
 
 Faults are stored on the portal (`POST /__mock__/faults`) and matched by method and a
 regular expression on the path. `when="before"` acts instead of / before the app;
 `when="after"` lets the app run (its state change happens) and then delays or replaces
 the response, which is how a "the click worked but the page never came back" failure
 looks. The scenario's `nuisances.slow_ms` delays every page and the orders JSON.
+
+Besides a status, a fault can drop the connection, never answer, redirect elsewhere,
+rewrite the page's text (a renamed button, an unknown label), sign every session out,
+demand a captcha or a code at the next sign-in, or make the seller act at that moment.
+Every fault that fires is logged in the state's `fired` list (kind, method, path).
 """
 
 from __future__ import annotations
@@ -13,9 +18,23 @@ import asyncio
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.responses import PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.datastructures import MutableHeaders
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: A client that never gives up is cut off after this long (a "hang" is not a leak).
+HANG_LIMIT_S = 600
+
+
+class SellerEvent(BaseModel):
+    """The seller (or the thread) acting on one order at the moment the fault fires."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    order: str = Field(pattern=r"^\d{16}$")
+    do: Literal["accept", "reject", "ship", "cancel", "reply"]
+    text: str = Field(default="Hello, we are looking into it.", min_length=1)
 
 
 class Fault(BaseModel):
@@ -28,6 +47,46 @@ class Fault(BaseModel):
     status: int | None = Field(default=None, ge=100, le=599)
     body: str = "Injected fault"
     times: int | None = Field(default=None, ge=1, description="None: every matching request")
+    skip: int = Field(default=0, ge=0, description="let this many matches through first")
+    drop: bool = Field(default=False, description="close the connection without a response")
+    hang: bool = Field(default=False, description="never answer (until the client gives up)")
+    redirect: str | None = Field(default=None, description="answer 303 to this URL")
+    replace: dict[str, str] = Field(
+        default_factory=dict, description="text replaced in the response (a changed page)"
+    )
+    expire_sessions: bool = Field(default=False, description="sign every session out")
+    challenge: Literal["captcha", "code"] | None = Field(
+        default=None, description="demanded at the next sign-in of `email` (or every account)"
+    )
+    email: str | None = Field(default=None, description="whom expiry/challenge concern")
+    seller: SellerEvent | None = None
+
+    @model_validator(mode="after")
+    def _one_answer(self) -> Fault:
+        answers = [self.status is not None, self.drop, self.hang, self.redirect is not None]
+        if sum(answers) > 1:
+            raise ValueError("give at most one of status, drop, hang, redirect")
+        if self.replace and any(answers):
+            raise ValueError("replace rewrites the app's own answer: no status/drop/hang/redirect")
+        return self
+
+
+def kind_of(fault: dict[str, Any]) -> str:
+    """A short name for what the fault does (for the `fired` log and campaign figures)."""
+    for key in ("drop", "hang", "expire_sessions"):
+        if fault.get(key):
+            return key
+    if fault.get("challenge"):
+        return f"challenge_{fault['challenge']}"
+    if fault.get("seller"):
+        return f"seller_{fault['seller']['do']}"
+    if fault.get("redirect"):
+        return "redirect"
+    if fault.get("replace"):
+        return "changed_page"
+    if fault.get("status") is not None:
+        return f"http_{fault['status']}_{fault['when']}"
+    return "slow"
 
 
 def _match(faults: list[dict[str, Any]], scope: Scope, when: str) -> dict[str, Any] | None:
@@ -37,10 +96,28 @@ def _match(faults: list[dict[str, Any]], scope: Scope, when: str) -> dict[str, A
         if fault["method"] and fault["method"].upper() != scope["method"]:
             continue
         if re.search(fault["path"], scope["path"]):
+            if fault.get("skip"):
+                fault["skip"] -= 1
+                continue
             if fault.get("times") is not None:
                 fault["times"] -= 1
             return fault
     return None
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    """Read (and drop) whatever the client still sends until it goes away."""
+    async with asyncio.timeout(HANG_LIMIT_S):
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+def _close_connection(scope: Scope) -> None:
+    # The server's own send is kept by `PortalApp`; uvicorn's cycle owns the transport.
+    transport = getattr(scope.get("mock.server_send_owner"), "transport", None)
+    if transport is None:
+        raise ConnectionAbortedError("injected dropped connection")
+    transport.close()
 
 
 class FaultMiddleware:
@@ -57,13 +134,12 @@ class FaultMiddleware:
             await asyncio.sleep(slow / 1000)
         before = _match(portal.faults, scope, "before")
         if before is not None:
+            portal.fault_fired(before, scope["method"], scope["path"])
             await asyncio.sleep(before["delay_ms"] / 1000)
-            if before["status"] is not None:
-                response = PlainTextResponse(before["body"], status_code=before["status"])
-                await response(scope, receive, send)
+            if await self._answer(before, scope, receive, send):
                 return
         after = _match(portal.faults, scope, "after")
-        if after is None:
+        if after is None and not (before and before["replace"]):
             await self.app(scope, receive, send)
             return
         held: list[Message] = []
@@ -72,10 +148,48 @@ class FaultMiddleware:
             held.append(message)
 
         await self.app(scope, receive, hold)
-        await asyncio.sleep(after["delay_ms"] / 1000)
-        if after["status"] is not None:
-            response = PlainTextResponse(after["body"], status_code=after["status"])
-            await response(scope, receive, send)
-            return
-        for message in held:
+        if after is not None:
+            portal.fault_fired(after, scope["method"], scope["path"])
+            await asyncio.sleep(after["delay_ms"] / 1000)
+            if await self._answer(after, scope, receive, send):
+                return
+        replace = {**(before["replace"] if before else {}), **(after["replace"] if after else {})}
+        for message in _rewritten(held, replace):
             await send(message)
+
+    async def _answer(
+        self, fault: dict[str, Any], scope: Scope, receive: Receive, send: Send
+    ) -> bool:
+        """Answer in the app's place when the fault says how; False lets the app's answer go."""
+        response: Response | None = None
+        if fault["drop"]:
+            _close_connection(scope)
+            await _until_disconnect(receive)
+            return True
+        if fault["hang"]:
+            await _until_disconnect(receive)
+            return True
+        if fault["redirect"] is not None:
+            response = RedirectResponse(fault["redirect"], status_code=303)
+        elif fault["status"] is not None:
+            response = PlainTextResponse(fault["body"], status_code=fault["status"])
+        if response is None:
+            return False
+        await response(scope, receive, send)
+        return True
+
+
+def _rewritten(held: list[Message], replace: dict[str, str]) -> list[Message]:
+    """The held response with its text replaced (and its length fixed)."""
+    if not replace or not held or held[0]["type"] != "http.response.start":
+        return held
+    body = b"".join(m.get("body", b"") for m in held[1:] if m["type"] == "http.response.body")
+    text = body.decode("utf-8", errors="replace")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    data = text.encode("utf-8")
+    start = dict(held[0])
+    headers = MutableHeaders(raw=list(start["headers"]))
+    headers["content-length"] = str(len(data))
+    start["headers"] = headers.raw
+    return [start, {"type": "http.response.body", "body": data, "more_body": False}]

@@ -76,6 +76,7 @@ class Session:
     user: str | None = None
     pending_email: str | None = None
     stage: str | None = None  # "verify" or "captcha" once the password was right
+    code: str | None = None  # the one-time code an injected challenge expects
     notice: str | None = None
     error: str | None = None
 

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .faults import Fault
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 DEFAULT_REASONS = [
@@ -207,6 +209,9 @@ class Scenario(_Model):
     accounts: list[Account] = Field(min_length=1)
     orders: list[Order] = Field(default_factory=list)
     nuisances: Nuisances = Field(default_factory=Nuisances)
+    faults: list[Fault] = Field(
+        default_factory=list, description="installed at every reset (see mock_site/faults.py)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

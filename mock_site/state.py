@@ -61,7 +61,10 @@ class Portal:
             self.sign_ins: Counter[str] = Counter()
             self.guards: dict[str, LoginGuard] = {}
             self.counts: Counter[str] = Counter()
-            self.faults = []
+            # Faults the scenario file carries; `POST /__mock__/faults` replaces them.
+            self.faults = [fault.model_dump() for fault in scenario.faults]
+            self.fired: list[dict[str, Any]] = []
+            self.challenges: dict[str, str] = {}
 
     def _load(self, o: Order) -> OrderRec:
         now = self.now
@@ -323,6 +326,58 @@ class Portal:
             self.settle()
             return True, "Message sent."
 
+    # -- injected faults (see faults.py) -----------------------------------------------
+    def fault_fired(self, fault: dict[str, Any], method: str, path: str) -> None:
+        """Log a fault that fired and apply its side effects on the portal's state."""
+        from .faults import kind_of  # late import: faults is the HTTP layer above
+
+        with self.lock:
+            self.fired.append(
+                {"kind": kind_of(fault), "method": method, "path": path, "time": _iso(self.now)}
+            )
+            if fault.get("expire_sessions"):
+                self.expire_sessions(fault.get("email"))
+            if fault.get("challenge"):
+                self.challenge(fault["challenge"], fault.get("email"))
+            if fault.get("seller"):
+                event = fault["seller"]
+                self.seller_event(event["order"], event["do"], event["text"])
+
+    def expire_sessions(self, email: str | None = None) -> None:
+        """Sign out every session (of `email`): the next page redirects to the sign-in."""
+        with self.lock:
+            for session in self.sessions.values():
+                if email is None or session.user == email:
+                    session.user = None
+
+    def challenge(self, kind: str, email: str | None = None) -> None:
+        """Demand a captcha or a one-time code at the next sign-in of `email` (or everyone)."""
+        with self.lock:
+            for account in self.scenario.accounts:
+                if email is None or account.email == email:
+                    self.challenges[account.email] = kind
+
+    def seller_event(self, order_id: str, what: str, text: str) -> bool:
+        """The seller acts now, whatever the flow in progress; False if the state forbids it."""
+        with self.lock:
+            self.settle()
+            rec = self.orders.get(order_id)
+            if rec is None:
+                return False
+            allowed = {
+                "accept": {OrderState.CANCELLATION_REQUESTED},
+                "reject": {OrderState.CANCELLATION_REQUESTED},
+                "ship": {OrderState.AWAITING_SHIPMENT, OrderState.CANCELLATION_REJECTED},
+                "cancel": {OrderState.AWAITING_SHIPMENT, OrderState.CANCELLATION_REJECTED},
+            }
+            if what == "reply":
+                rec.messages.append(Message("seller", text, self.now))
+                return True
+            if rec.state not in allowed[what]:
+                return False
+            self._apply(rec, self.now, "seller_cancel" if what == "cancel" else what)
+            return True
+
     # -- sessions ------------------------------------------------------------------------
     def session(self, sid: str | None) -> tuple[str, Session]:
         with self.lock:
@@ -338,6 +393,7 @@ class Portal:
     def sign_in(self, session: Session, email: str) -> None:
         with self.lock:
             session.user, session.stage, session.pending_email = email, None, None
+            session.code = None
             self.sign_ins[email] += 1
 
     def snapshot(self) -> dict[str, Any]:
@@ -374,6 +430,7 @@ class Portal:
                 "sign_ins": dict(self.sign_ins),
                 "requests": dict(self.counts),
                 "faults": list(self.faults),
+                "fired": list(self.fired),
             }
 
 
