@@ -62,8 +62,9 @@ def run_concurrently(anchor: Any, steps: list[Callable[[], None]]) -> list[Any]:
     return result
 
 
-def run_batch(server: PortalProcess, scenario: dict[str, Any], ids: list[list[str]],
-              concurrency: int) -> BatchResult:  # fmt: skip
+def run_batch(
+    server: PortalProcess, scenario: dict[str, Any], ids: list[list[str]], concurrency: int
+) -> BatchResult:
     server.reset(scenario)
     profile = load_profile()
     creds = [Credentials(a["email"], SecretStr(a["password"])) for a in ACCOUNTS]
@@ -78,8 +79,13 @@ def run_batch(server: PortalProcess, scenario: dict[str, Any], ids: list[list[st
     with launched_browser() as (_, browser):
         # sign in once per account (not measured): every worker context starts signed in
         for n in range(2):
-            p = Portal(browser, base_url=server.url, profile=profile, credentials=creds[n],
-                       storage_state=states[n])  # fmt: skip
+            p = Portal(
+                browser,
+                base_url=server.url,
+                profile=profile,
+                credentials=creds[n],
+                storage_state=states[n],
+            )
             orders = OrdersPage(p.page, profile)
             p.open(profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
             p.close()
@@ -87,13 +93,23 @@ def run_batch(server: PortalProcess, scenario: dict[str, Any], ids: list[list[st
         def worker(accounts: list[int]) -> Callable[[], None]:
             def work() -> None:
                 for n in accounts:
-                    with Portal(browser, base_url=server.url, profile=profile,
-                                credentials=creds[n], storage_state=states[n]) as p:  # fmt: skip
+                    with Portal(
+                        browser,
+                        base_url=server.url,
+                        profile=profile,
+                        credentials=creds[n],
+                        storage_state=states[n],
+                    ) as p:
                         while queues[n]:
                             oid = queues[n].popleft()
                             p.read_order(oid, NOW)
-                            result = p.cancel(oid, reasons=REASONS, report_supplier=False,
-                                              now=NOW, before_submit=lambda _d: None)  # fmt: skip
+                            result = p.cancel(
+                                oid,
+                                reasons=REASONS,
+                                report_supplier=False,
+                                now=NOW,
+                                before_submit=lambda _d: None,
+                            )
                             assert result.submitted, oid
                             done[0] += 1
 
@@ -118,8 +134,9 @@ def run_batch(server: PortalProcess, scenario: dict[str, Any], ids: list[list[st
     total = sum(len(x) for x in ids)
     cancelled = sum(
         states_after[oid]["state"] in ("closed", "cancellation_requested")
-        for account_ids in ids for oid in account_ids
-    )  # fmt: skip
+        for account_ids in ids
+        for oid in account_ids
+    )
     if cancelled != done[0]:
         print(f"  warning: {done[0]} cancels reported, the portal shows {cancelled}")
     return BatchResult(

@@ -1,7 +1,7 @@
-"""Where a warm flow's time goes: every Playwright API call it makes, counted and timed.
+"""Where a warm flow's time goes: every Playwright API call it makes, counted.
 
 ``python -m benchmarks.calls`` runs each flow once warm with ``DEBUG=pw:api`` (the driver
-logs each call with its duration) and prints the calls per flow by kind.
+logs each call) and prints the calls per flow by kind.
 """
 
 from __future__ import annotations
@@ -30,8 +30,12 @@ def _child() -> None:
     data, ids = scenario.flows_scenario(4)
     acct = scenario.ACCOUNTS[0]
     with PortalProcess(data) as server, launched_browser() as (_, browser):
-        p = Portal(browser, base_url=server.url, profile=load_profile(),
-                   credentials=Credentials(acct["email"], SecretStr(acct["password"])))  # fmt: skip
+        p = Portal(
+            browser,
+            base_url=server.url,
+            profile=load_profile(),
+            credentials=Credentials(acct["email"], SecretStr(acct["password"])),
+        )
         p.read_order(ids["paid"][0], scenario.NOW)  # sign in, warm up
         p.read_order(ids["closed"][0], scenario.NOW)
 
@@ -42,9 +46,13 @@ def _child() -> None:
 
         steps = {
             "read_order (paid)": lambda: p.read_order(ids["paid"][1], scenario.NOW),
-            "cancel request": lambda: p.cancel(ids["paid"][2], reasons=REASONS,
-                                               report_supplier=False, now=scenario.NOW,
-                                               before_submit=lambda _d: None),  # fmt: skip
+            "cancel request": lambda: p.cancel(
+                ids["paid"][2],
+                reasons=REASONS,
+                report_supplier=False,
+                now=scenario.NOW,
+                before_submit=lambda _d: None,
+            ),
             "send_message": lambda: p.send_message(ids["paid"][2], MESSAGE),
             "refund read": lambda: p.read_order(ids["closed"][1], scenario.NOW),
         }
@@ -56,7 +64,7 @@ def _child() -> None:
         p.close()
 
 
-_LINE = re.compile(r"pw:api <= (\S+) (?:succeeded|failed) \+(\d+)ms")
+_LINE = re.compile(r"pw:api => (\S+) started")
 
 
 def main() -> int:
@@ -64,15 +72,19 @@ def main() -> int:
         _child()
         return 0
     env = {**os.environ, "DEBUG": "pw:api"}
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.calls", "--child"], env=env,
-                          capture_output=True, text=True, check=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.calls", "--child"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     current: str | None = None
     calls: dict[str, Counter[str]] = defaultdict(Counter)
-    spent: dict[str, Counter[str]] = defaultdict(Counter)
     wall: dict[str, Any] = {}
     for line in proc.stderr.splitlines():
         if line.startswith(MARK):
-            words = line[len(MARK):].split(" ")
+            words = line[len(MARK) :].split(" ")
             if words[0] == "BEGIN":
                 current = " ".join(words[1:])
             else:
@@ -82,13 +94,11 @@ def main() -> int:
         found = _LINE.search(line)
         if current and found:
             calls[current][found.group(1)] += 1
-            spent[current][found.group(1)] += int(found.group(2))
-    for name in wall:
+    for name, seconds in wall.items():
         total = sum(calls[name].values())
-        print(f"\n{name}: {wall[name] * 1000:.0f} ms wall, {total} Playwright calls, "
-              f"{sum(spent[name].values())} ms inside them")  # fmt: skip
+        print(f"\n{name}: {seconds * 1000:.0f} ms wall, {total} Playwright API calls")
         for method, n in calls[name].most_common():
-            print(f"  {n:3d} × {method:28s} {spent[name][method]:6d} ms")
+            print(f"  {n:3d} × {method}")
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +28,9 @@ PROBE = (
 )
 
 
+CPU: list[float] = []  # user+sys of each finished child, in order (load-independent)
+
+
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORDER_ASSISTANT_")}
     env.update(
@@ -39,15 +43,19 @@ def _env(home: Path) -> dict[str, str]:
 
 def _watch(cmd: list[str], env: dict[str, str]) -> tuple[float, int, str, str, set[str]]:
     """Run ``cmd``, polling its descendants every ms for a browser or driver process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     seen: set[str] = set()
     while proc.poll() is None:
         seen |= procstat.descendants_named(proc.pid, BROWSERS)
         time.sleep(0.001)
     elapsed = time.perf_counter() - t
     out, err = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     return elapsed, proc.returncode, out, err, seen
 
 
@@ -56,12 +64,13 @@ def run_nothing_due(reps: int) -> dict[str, Any]:
         env = _env(Path(tmp))
         cmd = [str(CLI), "run"]
         _watch(cmd, env)  # warm the page cache / .pyc files
-        times, seen_all, outputs = [], set(), set()
+        times, cpus, seen_all, outputs = [], [], set(), set()
         for _ in range(reps):
             elapsed, code, out, err, seen = _watch(cmd, env)
             if code != 0:
                 raise RuntimeError(f"order-assistant run exited {code}: {err or out}")
             times.append(elapsed)
+            cpus.append(CPU[-1])
             seen_all |= seen
             outputs.add(out.strip())
         _, code, out, err, seen = _watch([sys.executable, "-c", PROBE], env)
@@ -72,6 +81,7 @@ def run_nothing_due(reps: int) -> dict[str, Any]:
     return {
         "median_s": statistics.median(times),
         "samples": times,
+        "cpu_median_s": statistics.median(cpus),
         "python_bare_median_s": statistics.median(bare),
         "output": sorted(outputs),
         "browser_processes_seen": sorted(seen_all),
@@ -83,8 +93,13 @@ def run_nothing_due(reps: int) -> dict[str, Any]:
 def run_suite() -> dict[str, Any]:
     """The test suite once, ``pytest -n 2`` (slow; only with --suite)."""
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"],
-                          cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - t
     tail = (proc.stdout.strip().splitlines() or [""])[-1]
     return {"seconds": elapsed, "exit_code": proc.returncode, "summary": tail}

@@ -62,8 +62,9 @@ def find_direct(client: httpx.Client, order_id: str) -> None:
 
 def find_search(client: httpx.Client, order_id: str) -> None:
     """The search API (what the list page's script calls), then the card's detail link."""
-    data = client.get("/api/orders", params={"status": "all", "q": order_id, "offset": 0,
-                                             "limit": 10}).json()  # fmt: skip
+    data = client.get(
+        "/api/orders", params={"status": "all", "q": order_id, "offset": 0, "limit": 10}
+    ).json()
     url = next(o["details_url"] for o in data["orders"] if o["id"] == order_id)
     _ok(client.get(url), order_id)
 
@@ -72,8 +73,9 @@ def list_all(client: httpx.Client) -> int:
     """Every card, 10 per request as the page's "View orders" loads them."""
     offset, count = 0, 0
     while True:
-        data = client.get("/api/orders", params={"status": "all", "q": "", "offset": offset,
-                                                 "limit": 10}).json()  # fmt: skip
+        data = client.get(
+            "/api/orders", params={"status": "all", "q": "", "offset": offset, "limit": 10}
+        ).json()
         count += len(data["orders"])
         offset += len(data["orders"])
         if not data["has_more"]:
@@ -88,10 +90,11 @@ def read_order(client: httpx.Client, order_id: str) -> None:
 def instant_cancel(client: httpx.Client, order_id: str) -> None:
     page = _ok(client.get(f"/orders/{order_id}"), "Awaiting payment")
     _ok(
-        client.post(f"/orders/{order_id}/cancel",
-                    data={"csrf_token": _csrf(page), "reason": REASON}),
+        client.post(
+            f"/orders/{order_id}/cancel", data={"csrf_token": _csrf(page), "reason": REASON}
+        ),
         "Your order has been canceled.",
-    )  # fmt: skip
+    )
 
 
 def request_and_message(client: httpx.Client, order_id: str, text: str) -> None:

@@ -81,8 +81,9 @@ FLOWS = [
 ]
 
 
-def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable[[str], None]
-              ) -> list[FlowResult]:  # fmt: skip
+def run_flows(
+    base_url: str, ids: dict[str, list[str]], reps: int, log: Callable[[str], None]
+) -> list[FlowResult]:
     account = ACCOUNTS[0]
     creds = Credentials(account["email"], SecretStr(account["password"]))
     profile = load_profile()
@@ -95,8 +96,7 @@ def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable
     counter = [0]
 
     def portal(browser: Any, prof: PortalProfile = profile, state: Path | None = saved) -> Portal:
-        p = Portal(browser, base_url=base_url, profile=prof, credentials=creds,
-                   storage_state=state)  # fmt: skip
+        p = Portal(browser, base_url=base_url, profile=prof, credentials=creds, storage_state=state)
         p.context.on("request", lambda _req: counter.__setitem__(0, counter[0] + 1))
         return p
 
@@ -129,14 +129,20 @@ def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable
         assert len(p.list_orders()) == 100
 
     def instant_cancel(p: Portal) -> None:
-        result = p.cancel(orders.fresh("unpaid"), reasons=REASONS, report_supplier=False,
-                          now=now, before_submit=lambda _d: None)  # fmt: skip
+        result = p.cancel(
+            orders.fresh("unpaid"),
+            reasons=REASONS,
+            report_supplier=False,
+            now=now,
+            before_submit=lambda _d: None,
+        )
         assert result.submitted and result.order.status.value == "closed", result
 
     def request_message(p: Portal) -> None:
         oid = orders.fresh("paid")
-        result = p.cancel(oid, reasons=REASONS, report_supplier=False, now=now,
-                          before_submit=lambda _d: None)  # fmt: skip
+        result = p.cancel(
+            oid, reasons=REASONS, report_supplier=False, now=now, before_submit=lambda _d: None
+        )
         assert result.submitted and result.order.status.value == "cancellation_requested"
         assert p.send_message(oid, MESSAGE)
 
@@ -188,7 +194,7 @@ def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable
     # -- cold: Playwright + Chromium started for each run ------------------------------------
     log("cold flows (browser start included)")
     for _ in range(reps):
-        for name in results:
+        for name, result in results.items():
             t = time.perf_counter()
             with launched_browser() as (_, browser):
                 if name in on_browser:
@@ -198,7 +204,7 @@ def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable
                     p = portal(browser, prof)
                     step(p)
                     p.close()
-            results[name].cold.append(time.perf_counter() - t)
+            result.cold.append(time.perf_counter() - t)
 
     # -- the floor -------------------------------------------------------------------------
     log("HTTP floor (httpx)")
@@ -229,9 +235,7 @@ def run_flows(base_url: str, ids: dict[str, list[str]], reps: int, log: Callable
         "find_search": lambda: floor.find_search(client, orders.deep),
         "list_all": lambda: floor.list_all(client) and None,
         "instant_cancel": lambda: floor.instant_cancel(client, orders.fresh("unpaid")),
-        "request_message": lambda: floor.request_and_message(
-            client, orders.fresh("paid"), MESSAGE
-        ),
+        "request_message": lambda: floor.request_and_message(client, orders.fresh("paid"), MESSAGE),
         "refund_read": lambda: floor.read_order(client, orders.closed),
     }
     for name, step in floors.items():

@@ -85,8 +85,10 @@ def cpu_by_kind(root: int, exclude: Iterable[int] = ()) -> dict[str, float]:
             try:
                 with open(f"/proc/{pid}/cmdline", "rb") as handle:
                     args = handle.read().split(b"\0")
-                ptype = next((a.split(b"=", 1)[1].decode() for a in args
-                              if a.startswith(b"--type=")), "browser")  # fmt: skip
+                ptype = next(
+                    (a.split(b"=", 1)[1].decode() for a in args if a.startswith(b"--type=")),
+                    "browser",
+                )
             except OSError:
                 ptype = "?"
             kind = f"chromium:{ptype}"
@@ -146,6 +148,7 @@ class Sampler:
 def descendants_named(root: int, needles: tuple[str, ...]) -> set[str]:
     """Names of live descendants of ``root`` containing any of ``needles``."""
     return {
-        name for pid, (name, _) in tree(root).items()
+        name
+        for pid, (name, _) in tree(root).items()
         if pid != root and any(n in name.lower() for n in needles)
-    }  # fmt: skip
+    }

@@ -9,6 +9,7 @@ issue 9, and writes everything as JSON.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -33,31 +34,39 @@ console = Console()
 
 def machine() -> dict[str, Any]:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor())  # fmt: skip
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     from importlib.metadata import version
 
     from assistant.browser import resolve_browser
 
     try:
         choice = resolve_browser(None)
-        exe = str(choice.executable or "playwright bundled") if hasattr(choice, "executable") else str(choice)
+        exe = (
+            str(choice.executable or "playwright bundled")
+            if hasattr(choice, "executable")
+            else str(choice)
+        )
     except Exception as exc:
         exe = f"? ({exc})"
     chromium = "?"
     for candidate in ("/usr/bin/chromium", exe):
         try:
-            out = subprocess.run([candidate, "--version"], capture_output=True, text=True,
-                                 timeout=20).stdout  # fmt: skip
+            out = subprocess.run(
+                [candidate, "--version"], capture_output=True, text=True, timeout=20, check=False
+            ).stdout
             chromium = out.strip().splitlines()[0] if out.strip() else chromium
             break
         except (OSError, subprocess.SubprocessError):
             continue
     pressure = ""
-    try:
+    with contextlib.suppress(OSError):
         pressure = Path("/proc/pressure/cpu").read_text().splitlines()[0]
-    except OSError:
-        pass
     return {
         "nproc": os.cpu_count(),
         "cpu": cpu,
@@ -99,8 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--reps at most 10 (the scenario has 100 orders per account)")
 
     log = lambda msg: console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {msg}")  # noqa: E731
-    results: dict[str, Any] = {"machine": machine(), "reps": reps, "batch_orders": batch_n,
-                               "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}  # fmt: skip
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "reps": reps,
+        "batch_orders": batch_n,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
     started = time.perf_counter()
     flows_data, flows_ids = scenario.flows_scenario(3 * reps + 2)
     batch_data, batch_ids = scenario.batch_scenario(batch_n)
@@ -135,72 +148,121 @@ def targets(r: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(name: str, value: str, ok: bool | None, note: str = "") -> None:
-        out.append({"target": name, "value": value,
-                    "result": "n/a" if ok is None else ("PASS" if ok else "MISS"), "note": note})  # fmt: skip
+        out.append(
+            {
+                "target": name,
+                "value": value,
+                "result": "n/a" if ok is None else ("PASS" if ok else "MISS"),
+                "note": note,
+            }
+        )
 
     flows = {f["flow"]: f for f in r.get("flows", [])}
     req = flows.get("request_message")
     ratio = req and req["warm_over_floor"]
-    add("warm cancellation request + message ≤ 3× HTTP floor", fmt(ratio, "x") if ratio else "-",
-        None if ratio is None else ratio <= 3)  # fmt: skip
+    add(
+        "warm cancellation request + message ≤ 3× HTTP floor",
+        fmt(ratio, "x") if ratio else "-",
+        None if ratio is None else ratio <= 3,
+    )
     batch = {b["concurrency"]: b for b in r.get("batch", [])}
     if 1 in batch and 4 in batch:
         speedup = batch[4]["orders_per_minute"] / batch[1]["orders_per_minute"]
-        add("batch: 4 contexts ≥ 2.5× throughput of 1", fmt(speedup, "x"), speedup >= 2.5,
-            f"{r['machine']['nproc']} cores")  # fmt: skip
+        add(
+            "batch: 4 contexts ≥ 2.5× throughput of 1",
+            fmt(speedup, "x"),
+            speedup >= 2.5,
+            f"{r['machine']['nproc']} cores",
+        )
         mem = batch[4]["peak_rss_mb"]
-        add("peak memory at 4 contexts < 600 MB (RSS sum of the tree)", f"{mem:.0f} MB",
-            mem < 600, f"PSS {batch[4]['peak_pss_mb']:.0f} MB")  # fmt: skip
+        add(
+            "peak memory at 4 contexts < 600 MB (RSS sum of the tree)",
+            f"{mem:.0f} MB",
+            mem < 600,
+            f"PSS {batch[4]['peak_pss_mb']:.0f} MB",
+        )
     else:
         add("batch: 4 contexts ≥ 2.5× throughput of 1", "-", None)
         add("peak memory at 4 contexts < 600 MB", "-", None)
     run = r.get("run_nothing_due")
     if run:
-        add("`run` with nothing due < 0.5 s, no browser", fmt(run["median_s"]),
+        add(
+            "`run` with nothing due < 0.5 s, no browser",
+            fmt(run["median_s"]),
             run["median_s"] < 0.5 and not run["browser_started"],
-            "no browser process, Playwright not imported" if not run["browser_started"]
-            else "a browser was started")  # fmt: skip
+            f"CPU {fmt(run['cpu_median_s'])}; no browser, Playwright not imported"
+            if not run["browser_started"]
+            else "a browser was started",
+        )
     return out
 
 
 def report(r: dict[str, Any]) -> None:
     m = r["machine"]
-    console.print(f"\n[bold]machine[/]: {m['nproc']} cores, {m['cpu']}, {m['memory_gb']} GB, "
-                  f"{m['chromium']}, Playwright {m['playwright']}, Python {m['python']}; "
-                  f"load average {m['loadavg'][0]:.1f} → {m['loadavg_end'][0]:.1f}")  # fmt: skip
+    console.print(
+        f"\n[bold]machine[/]: {m['nproc']} cores, {m['cpu']}, {m['memory_gb']} GB, "
+        f"{m['chromium']}, Playwright {m['playwright']}, Python {m['python']}; "
+        f"load average {m['loadavg'][0]:.1f} → {m['loadavg_end'][0]:.1f}"
+    )
     if r.get("flows"):
         t = Table(title=f"flows against the mock portal (median of {r['reps']})")
         for col in ("flow", "cold", "warm", "HTTP floor", "warm/floor", "requests browser/floor"):
             t.add_column(col, justify="left" if col == "flow" else "right")
         for f in r["flows"]:
-            t.add_row(f["label"], fmt(f["cold_s"]), fmt(f["warm_s"]), fmt(f["floor_s"]),
-                      fmt(f["warm_over_floor"], "x"),
-                      f"{f['browser_requests']}/{f['floor_requests']}")  # fmt: skip
+            t.add_row(
+                f["label"],
+                fmt(f["cold_s"]),
+                fmt(f["warm_s"]),
+                fmt(f["floor_s"]),
+                fmt(f["warm_over_floor"], "x"),
+                f"{f['browser_requests']}/{f['floor_requests']}",
+            )
         console.print(t)
     if r.get("batch"):
         t = Table(title=f"batch: {r['batch_orders']} orders across 2 accounts, read + cancel each")
-        for col in ("contexts", "time", "orders/min", "CPU s/order", "peak RSS", "peak PSS",
-                    "processes", "errors"):  # fmt: skip
+        for col in (
+            "contexts",
+            "time",
+            "orders/min",
+            "CPU s/order",
+            "peak RSS",
+            "peak PSS",
+            "processes",
+            "errors",
+        ):
             t.add_column(col, justify="right")
         for b in r["batch"]:
-            t.add_row(str(b["concurrency"]), fmt(b["seconds"]), f"{b['orders_per_minute']:.1f}",
-                      f"{b['cpu_s_per_order']:.2f}", f"{b['peak_rss_mb']:.0f} MB",
-                      f"{b['peak_pss_mb']:.0f} MB", str(b["peak_processes"]), str(b["errors"]))  # fmt: skip
+            t.add_row(
+                str(b["concurrency"]),
+                fmt(b["seconds"]),
+                f"{b['orders_per_minute']:.1f}",
+                f"{b['cpu_s_per_order']:.2f}",
+                f"{b['peak_rss_mb']:.0f} MB",
+                f"{b['peak_pss_mb']:.0f} MB",
+                str(b["peak_processes"]),
+                str(b["errors"]),
+            )
         console.print(t)
         for b in r["batch"]:
-            kinds = ", ".join(f"{k} {v / max(b['orders'], 1):.2f}"
-                              for k, v in sorted(b["cpu_by_kind"].items(), key=lambda kv: -kv[1]))  # fmt: skip
+            kinds = ", ".join(
+                f"{k} {v / max(b['orders'], 1):.2f}"
+                for k, v in sorted(b["cpu_by_kind"].items(), key=lambda kv: -kv[1])
+            )
             console.print(f"  CPU s/order by process at {b['concurrency']}: {kinds}")
     run = r.get("run_nothing_due")
     if run:
-        console.print(f"\n`order-assistant run`, nothing due: median {fmt(run['median_s'])} "
-                      f"(bare python {fmt(run['python_bare_median_s'])}); browser processes: "
-                      f"{run['browser_processes_seen'] or 'none'}; Playwright imported: "
-                      f"{run['playwright_imported']}")  # fmt: skip
+        console.print(
+            f"\n`order-assistant run`, nothing due: median {fmt(run['median_s'])} "
+            f"(CPU {fmt(run['cpu_median_s'])}; bare python {fmt(run['python_bare_median_s'])}); "
+            f"browser processes: "
+            f"{run['browser_processes_seen'] or 'none'}; Playwright imported: "
+            f"{run['playwright_imported']}"
+        )
     if r.get("suite"):
         s = r["suite"]
-        console.print(f"test suite (pytest -n 2): {fmt(s['seconds'])}, exit {s['exit_code']}: "
-                      f"{s['summary']}")  # fmt: skip
+        console.print(
+            f"test suite (pytest -n 2): {fmt(s['seconds'])}, exit {s['exit_code']}: {s['summary']}"
+        )
     t = Table(title="targets (issue 9)")
     for col in ("target", "value", "result", "note"):
         t.add_column(col)

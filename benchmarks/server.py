@@ -39,10 +39,21 @@ class PortalProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_site", "--scenario", str(path), "--port",
-             str(self.port), "--control-api"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "mock_site",
+                "--scenario",
+                str(path),
+                "--port",
+                str(self.port),
+                "--control-api",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self.control = httpx.Client(base_url=self.url, timeout=30)
         deadline = time.monotonic() + 20
         while True:
