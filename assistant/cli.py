@@ -8,7 +8,6 @@ Imports are lazy so that ``run`` with nothing due answers without loading Playwr
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -18,6 +17,7 @@ from rich.console import Console
 
 from assistant import __version__
 from assistant.errors import AssistantError, ConfigError
+from assistant.order_lists import ORDER_ID
 
 if TYPE_CHECKING:
     from assistant.runner import CaseReport
@@ -39,7 +39,6 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
-ORDER_ID = re.compile(r"^\d{12,20}$")
 
 
 class Options:

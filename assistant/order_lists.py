@@ -4,9 +4,26 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from assistant.errors import ConfigError
+
+#: An order number as the portal shows it ("Order ID:"): digits only.
+ORDER_ID = re.compile(r"^\d{12,20}$")
+
+
+def _checked(path: Path, where: str, value: str) -> str:
+    """The order number, or an error naming the file and the line/entry that is wrong."""
+    value = value.strip()
+    if not ORDER_ID.fullmatch(value):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        raise ConfigError(
+            f"{path}: {where}: {shown!r} is not an order number",
+            key="--from-file",
+            fix='one 12-20 digit number per line, as shown as "Order ID:" in My Orders',
+        )
+    return value
 
 
 def read_order_list(path: Path) -> list[str]:
@@ -47,7 +64,7 @@ def _from_json(path: Path, text: str) -> list[str]:
                 key="--from-file",
                 fix='each entry is a number string or an object with "order_id"',
             )
-        found.append(str(value))
+        found.append(_checked(path, f"entry {index}", str(value)))
     return found
 
 
@@ -68,5 +85,5 @@ def _from_csv(path: Path, text: str) -> list[str]:
                 key="--from-file",
                 fix="one order number per line, or an order_id column",
             )
-        found.append(row[column].strip())
+        found.append(_checked(path, f"line {line_number}", row[column]))
     return found

@@ -128,6 +128,11 @@ class Assistant:
         db.row_factory = sqlite3.Row
         try:
             return db.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            # A journal a running command has only just created has no tables yet.
+            if "no such table" in str(exc):
+                return []
+            raise
         finally:
             db.close()
 

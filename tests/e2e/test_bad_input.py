@@ -48,26 +48,18 @@ def test_malformed_orders_files(tmp_path: Path, assistant: Assistant) -> None:
     assert not assistant.journal_path.exists()  # nothing was started for a bad batch
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        "abc",
-        "8211279521850032; DROP TABLE cases",
-        "' OR 1=1 --",
-        "../../etc/passwd",
-        "8211279521850032\n8211279521853383",
-        "1e16",
-        "-8211279521850032",
-    ],
-)
-def test_order_ids_that_are_not_numbers(
-    portal: PortalHandle, assistant: Assistant, bad: str
-) -> None:
+def test_order_ids_that_are_not_numbers(portal: PortalHandle, assistant: Assistant) -> None:
     now = datetime.fromisoformat(portal.state()["now"])
     with open_journal(assistant.journal_path) as journal:
         journal.open_case("buyer@example.com", ORDER, {"kind": "cancel"}, now)
     before = hashlib.sha256(assistant.journal_path.read_bytes()).hexdigest()
-    for command in (("cancel", bad), ("plan", bad), ("status", bad)):
+    commands = [
+        ("cancel", "8211279521850032; DROP TABLE cases"),
+        ("cancel", ORDER, "' OR 1=1 --"),  # one bad number stops the whole batch
+        ("plan", "../../etc/passwd"),
+        ("status", "8211279521850032\n8211279521853383"),
+    ]
+    for command in commands:
         result = assistant(*command, ORDER_ASSISTANT_BROWSER="/nonexistent/chromium")
         assert result.returncode == 2, result
         assert "is not an order number" in result.stderr, result
@@ -130,7 +122,8 @@ def test_bad_config_value_names_the_key(
         {"ORDER_ASSISTANT_CONFIG": None},  # given with --config below
     ):
         args = ("status",) if how["ORDER_ASSISTANT_CONFIG"] else ("--config", str(config), "status")
-        result = assistant(*args, **how)
+        # No ORDER_ASSISTANT_PORTAL_URL: the environment would override the file's value.
+        result = assistant(*args, **how, ORDER_ASSISTANT_PORTAL_URL=None)
         assert result.returncode == 2, result
         assert key in result.stderr, result
         assert "Traceback" not in result.stderr
