@@ -253,15 +253,23 @@ def cancel(
             intent=chosen.model_dump(mode="json"),
             account=account_for(settings, account).username,
         )
-    reports = cancel_orders(
-        settings,
-        order_ids,
-        chosen,
-        account_name=account,
-        dry_run=dry_run,
-        progress=progress,
-        session=session,
-    )
+    # A scheduled run may be working on the same journal: wait for it rather than race it.
+    from assistant.run_lock import RunLockedError, run_lock
+
+    try:
+        with run_lock(settings.data_dir / "run.lock", wait_seconds=120):
+            reports = cancel_orders(
+                settings,
+                order_ids,
+                chosen,
+                account_name=account,
+                dry_run=dry_run,
+                progress=progress,
+                session=session,
+            )
+    except RunLockedError as exc:
+        err_console.print(f"{exc.message}; try again when it has finished", markup=False)
+        raise typer.Exit(1) from None
     _finish(reports, as_json, "plans (dry run)" if dry_run else "cancellations")
 
 

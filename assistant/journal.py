@@ -57,7 +57,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 #: Case statuses after which nothing more is scheduled.
-CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do"})
+CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do", "not_found"})
 # (The queries below spell these out as SQL literals; keep them in step.)
 
 
@@ -174,7 +174,7 @@ class Journal:
         """Open cases whose next check is due (or that hold an unconfirmed attempt)."""
         rows = self._db.execute(
             "SELECT * FROM cases"
-            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do')"
+            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do', 'not_found')"
             " AND (next_due IS NULL OR next_due <= ?"
             " OR id IN (SELECT case_id FROM attempts WHERE confirmed_at IS NULL))"
             " ORDER BY next_due, id",
@@ -186,7 +186,7 @@ class Journal:
         """The earliest moment an open case wants attention."""
         row = self._db.execute(
             "SELECT MIN(next_due) FROM cases"
-            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do')"
+            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do', 'not_found')"
         ).fetchone()
         return _when(row[0])
 

@@ -278,7 +278,12 @@ def _rejected(ctx: Ctx) -> Result:
             "if it ships anyway the way out is a return or a dispute, not a cancellation."
         )
         action = ctx.message(MessageTemplateId.AFTER_REJECTION, "rejected.message", why)
-        return [action], CaseStatus.WAITING_SELLER, None
+        text = (
+            "The seller rejected the cancellation; we asked them not to ship. If the order "
+            "ships anyway, return it (free return if offered) or open a dispute after delivery."
+        )
+        advice = advise(AdviceKind.DISPUTE, text, "rejected.advice", why)
+        return [action, advice], CaseStatus.WAITING_SELLER, None
     if ctx.seller_replied_since(sent):
         why = "The seller answered our message after the rejection: a person should read it."
         text = f"Read the seller's answer about order {ctx.order.order_id} and reply."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,15 +23,29 @@ class RunLockedError(AssistantError):
     exit_code = 0  # the other run is doing the work: nothing failed
 
 
+def _acquire(fd: int, wait_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)  # polling a lock, not waiting for a page
+
+
 @contextmanager
-def run_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive, non-blocking lock on ``path`` for the duration of the block."""
+def run_lock(path: Path, *, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block; wait up to ``wait_seconds`` for it.
+
+    ``run`` does not wait (the other run does the work); a one-off ``cancel`` waits a
+    little for a scheduled run to finish, so the two never work the same case at once.
+    """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _acquire(fd, wait_seconds):
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
             raise RunLockedError(
                 f"another order-assistant run (pid {holder}) is already working on this journal;"

@@ -23,7 +23,7 @@ from assistant.case_history import (
     first_seen,
     message_key,
 )
-from assistant.errors import AssistantError, NeedsUserError, PortalError
+from assistant.errors import AssistantError, NeedsUserError, OrderNotFoundError, PortalError
 from assistant.journal import Case, Journal
 from assistant.models import (
     Action,
@@ -346,15 +346,20 @@ class Runner:
             {"error": str(exc), "type": type(exc).__name__, "screenshot": screenshot},
             now,
         )
-        # Keep the case open and look again soon: nothing was confirmed that should not be.
-        self.journal.update_case(
-            case.id,
-            status=status.value,
-            now=now,
-            next_due=now + timedelta(hours=1),
-            advice=str(exc),
-        )
-        report.status = status.value
+        if isinstance(exc, OrderNotFoundError):
+            # A wrong number stays wrong: close the case instead of retrying it forever.
+            self.journal.update_case(case.id, status="not_found", now=now, advice=str(exc))
+            report.status = "not_found"
+        else:
+            # Keep the case open and look again soon: nothing was confirmed that should not be.
+            self.journal.update_case(
+                case.id,
+                status=status.value,
+                now=now,
+                next_due=now + timedelta(hours=1),
+                advice=str(exc),
+            )
+            report.status = status.value
         report.error = str(exc)
         report.error_type = type(exc).__name__
         report.screenshot = screenshot

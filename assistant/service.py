@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +196,12 @@ def cancel_orders(
         portals(settings, session) as get_portal,
     ):
         runner = _runner(settings, journal, session)
+        if not dry_run:
+            # Every order asked for is journaled before the first is touched: a batch
+            # killed half-way leaves the rest as due cases that the next `run` resumes.
+            now = runner.clock()
+            for order_id in order_ids:
+                journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
         for order_id in order_ids:
 
             def work(oid: str = order_id) -> CaseReport:
@@ -227,7 +233,7 @@ def run_due(
             return []
         with portals(settings, session) as get_portal:
             runner = _runner(settings, journal, session)
-            blocked: set[str] = set()
+            blocked: dict[str, str] = {}
             for case in due:
                 if time.monotonic() > deadline:
                     log.warning(
@@ -236,6 +242,8 @@ def run_due(
                     )
                     break
                 if case.account in blocked:
+                    # Not tried (a person must sign in first), but the journal says so.
+                    reports.append(_held(journal, case, blocked[case.account], runner.clock()))
                     continue
                 try:
                     account = account_for(settings, case.account)
@@ -252,11 +260,29 @@ def run_due(
 
                 report = _guarded(case.account, case.order_id, work)
                 if report.error_type == "NeedsUserError":
-                    blocked.add(case.account)  # a human must sign in; other accounts go on
+                    # a human must sign in; other accounts go on
+                    blocked[case.account] = report.error or "a person must sign in"
                 reports.append(report)
                 progress(report)
     _finish_recording(settings, session, reports)
     return reports
+
+
+def _held(journal: Journal, case: Case, error: str, now: datetime) -> CaseReport:
+    """A due case left alone because its account needs the user: needs_user, retried later."""
+    payload = {"error": error, "type": "NeedsUserError", "screenshot": None}
+    journal.record(case.id, "error", payload, now)
+    journal.update_case(
+        case.id, status="needs_user", now=now, next_due=now + timedelta(hours=1), advice=error
+    )
+    return CaseReport(
+        case.account,
+        case.order_id,
+        "needs_user",
+        error=error,
+        error_type="NeedsUserError",
+        exit_code=1,
+    )
 
 
 def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> CaseReport:

@@ -190,8 +190,9 @@ def _rejected_order() -> Order:
 
 def test_rejection_seen_on_awaiting_shipment_messages_not_requests() -> None:
     plan = decide(_rejected_order(), intent(), None, NOW)
-    assert plan.kinds == (A.MESSAGE_SELLER,)
+    assert plan.kinds == (A.MESSAGE_SELLER, A.ADVISE_USER)
     assert plan.actions[0].template_id is M.AFTER_REJECTION
+    assert "dispute" in (plan.actions[1].advice_text or "")
 
 
 def test_rejection_message_only_once_then_check() -> None:
