@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
 from playwright.sync_api import Locator, Page
 from pydantic import BaseModel, ConfigDict
@@ -80,15 +81,14 @@ class OrdersPage:
         link.first.click()
 
     def summaries(self) -> list[OrderSummary]:
-        """Every drawn card, parsed."""
-        return [self._summary(card) for card in self.cards.all()]
+        """Every drawn card, parsed; one browser call for all cards, not three per card."""
+        cards: list[dict[str, Any]] = self.cards.evaluate_all(_CARD_TEXTS)
+        return [self._summary(card["text"], card["links"]) for card in cards]
 
-    def _summary(self, card: Locator) -> OrderSummary:
-        text = card.inner_text()
+    def _summary(self, text: str, links: list[str]) -> OrderSummary:
         rows = lines(text)
         label = next((row for row in rows if self.profile.status_for(row)), rows[0] if rows else "")
         order_id = digits(row_value(text, self.profile.texts("order_id")) or "")
-        links = card.get_by_role("link").all_inner_texts()
         skip = set(self.profile.texts("order_details"))
         return OrderSummary(
             order_id=order_id,
@@ -98,3 +98,10 @@ class OrdersPage:
             store=next((name.strip() for name in links if name.strip() not in skip), None),
             total=parse_money(row_value(text, self.profile.texts("total")) or ""),
         )
+
+
+#: The visible text of each card and of its links (the store name is a link).
+_CARD_TEXTS = """cards => cards.map(card => ({
+    text: card.innerText,
+    links: Array.from(card.querySelectorAll("a")).map(link => link.innerText),
+}))"""
