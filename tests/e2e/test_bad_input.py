@@ -23,9 +23,13 @@ def test_unknown_order_number(portal: PortalHandle, assistant: Assistant) -> Non
     result = assistant("cancel", UNKNOWN, "--json")
     assert result.returncode == 2, result
     (report,) = result.json()
-    assert report["status"] == "failed"
+    assert report["status"] == "not_found"
     assert UNKNOWN in report["error"], report
     assert requests_of(portal, ORDER) == []
+    # A wrong number is not retried by every scheduled run: the case is closed.
+    later = assistant("run", "--json")
+    assert later.returncode == 0, later
+    assert "nothing due" in later.stdout or '"due": 0' in later.stdout
 
 
 def test_malformed_orders_files(tmp_path: Path, assistant: Assistant) -> None:
