@@ -10,7 +10,7 @@ from pathlib import Path
 from assistant.errors import ConfigError
 
 #: An order number as the portal shows it ("Order ID:"): digits only.
-ORDER_ID = re.compile(r"^\d{12,20}$")
+ORDER_ID = re.compile(r"^[0-9]{12,20}$")  # ASCII only: "\d" also takes fullwidth digits
 
 
 def _checked(path: Path, where: str, value: str) -> str:

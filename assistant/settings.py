@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     AwareDatetime,
@@ -108,6 +109,9 @@ class Settings(BaseSettings):
     def _http_only(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        host = urlsplit(value).hostname
+        if not host or any(c.isspace() for c in value):
+            raise ValueError("must be an http(s) URL with a host, e.g. https://portal.example")
         return value.rstrip("/")
 
     @classmethod

@@ -107,6 +107,8 @@ class OrderPage:
         total = parse_money(row_value(prices, self.labels("total")) or "")
         if total is None:
             raise PortalChangedError("no total on the order page", order_id=order_id)
+        actions = self._actions()
+        self._check_cancel_control(order_id, status, block, actions)
         refund = None
         if with_refund and status in (OrderStatus.CLOSED, OrderStatus.SHIPMENT_CANCELED):
             refund = self.read_refund()
@@ -119,7 +121,7 @@ class OrderPage:
             status_label=label,
             placed_at=placed_at,
             paid_at=paid_at,
-            actions=self._actions(),
+            actions=actions,
             coupons=self._coupons(prices, total.currency),
             cancellation=self._cancellation(status, block, now, paid_at or placed_at),
             refund=refund,
@@ -167,6 +169,26 @@ class OrderPage:
 
     def _says(self, text: str, key: LabelKey) -> bool:
         return any(label in text for label in self.labels(key))
+
+    def _check_cancel_control(
+        self, order_id: str, status: OrderStatus, block: str, actions: frozenset[PortalAction]
+    ) -> None:
+        """Awaiting shipment shows "Cancel order" or says when it will; neither: the page changed.
+
+        Without this a renamed button reads as "not offered yet", and the policy would wait
+        and message the seller on a guess.
+        """
+        if status is not OrderStatus.AWAITING_SHIPMENT or PortalAction.CANCEL in actions:
+            return
+        if self._says(block, "cancel_available_after"):
+            return
+        raise PortalChangedError(
+            'no "Cancel order" control on an order awaiting shipment, and no notice of when '
+            "it will be available",
+            order_id=order_id,
+            url=self.page.url,
+            fix="the page no longer matches the flows: check the profile's 'cancel_order' label",
+        )
 
     def _store_name(self) -> str:
         known = {*self.labels("order_info"), *self.labels("price_details")}

@@ -25,7 +25,12 @@ from flows.order_page import OrderPage
 from flows.orders_page import OrdersPage, OrderSummary
 from flows.profile import PortalProfile
 from flows.retry import retry_safe
-from flows.session import install_nuisance_handlers, new_context, save_storage_state
+from flows.session import (
+    check_origin,
+    install_nuisance_handlers,
+    new_context,
+    save_storage_state,
+)
 from flows.signin import SignInPage, sign_in
 from flows.steps import step
 
@@ -92,6 +97,7 @@ class Portal:
 
         def go() -> None:
             self.page.goto(self.base_url + path)
+            check_origin(self.page, self.base_url)
             ready.or_(signin.email).or_(signin.password).first.wait_for()
 
         retry_safe(go, what=f"open {path}")
@@ -108,6 +114,7 @@ class Portal:
             raise
 
     def _sign_in_once(self, ready: Locator) -> None:
+        check_origin(self.page, self.base_url)  # the password goes to the portal only
         if self.credentials.password is None:
             raise NeedsUserError(
                 f"the portal asks {self.credentials.username} to sign in and no password is set",

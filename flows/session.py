@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 
 from assistant.browser import launch_options, resolve_browser
+from assistant.errors import PortalError
 from flows.profile import PortalProfile
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,26 @@ def guard_origin(context: BrowserContext, base_url: str) -> None:
             route.fallback()
 
     context.route("**/*", check)
+
+
+def check_origin(page: Page, base_url: str) -> None:
+    """Stop when the page is no longer on the portal's origin (it redirected elsewhere).
+
+    ``guard_origin`` cannot do this alone: Playwright does not route the requests of a
+    redirect chain, so a 303 to another origin is followed by the browser. This check
+    runs after every navigation, before anything is read, typed (the password!) or
+    clicked there, and it is not retried.
+    """
+    url = page.url
+    if url.startswith(("about:", "chrome-error:")) or _origin(url) == _origin(base_url):
+        return
+    log.error("the portal redirected outside its origin: %s", _origin(url))
+    raise PortalError(
+        f"the portal redirected to another origin ({_origin(url)}): stopped, nothing was "
+        "typed or clicked there",
+        url=_origin(url),
+        fix="check the portal URL; if the portal really moved, configure its new address",
+    )
 
 
 def _origin(url: str) -> str:

@@ -73,11 +73,11 @@ class Fault(BaseModel):
 
 def kind_of(fault: dict[str, Any]) -> str:
     """A short name for what the fault does (for the `fired` log and campaign figures)."""
+    if fault.get("challenge"):
+        return f"challenge_{fault['challenge']}"
     for key in ("drop", "hang", "expire_sessions"):
         if fault.get(key):
             return key
-    if fault.get("challenge"):
-        return f"challenge_{fault['challenge']}"
     if fault.get("seller"):
         return f"seller_{fault['seller']['do']}"
     if fault.get("redirect"):
@@ -181,15 +181,18 @@ class FaultMiddleware:
 
 def _rewritten(held: list[Message], replace: dict[str, str]) -> list[Message]:
     """The held response with its text replaced (and its length fixed)."""
-    if not replace or not held or held[0]["type"] != "http.response.start":
+    starts = [m for m in held if m["type"] == "http.response.start"]
+    if not replace or not starts:
         return held
-    body = b"".join(m.get("body", b"") for m in held[1:] if m["type"] == "http.response.body")
+    body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
     text = body.decode("utf-8", errors="replace")
     for old, new in replace.items():
         text = text.replace(old, new)
     data = text.encode("utf-8")
-    start = dict(held[0])
+    start = dict(starts[0])
     headers = MutableHeaders(raw=list(start["headers"]))
     headers["content-length"] = str(len(data))
     start["headers"] = headers.raw
-    return [start, {"type": "http.response.body", "body": data, "more_body": False}]
+    others = [m for m in held if not m["type"].startswith("http.response.")]
+    others += [m for m in held if m["type"] == "http.response.debug"]
+    return [*others, start, {"type": "http.response.body", "body": data, "more_body": False}]

@@ -1,0 +1,206 @@
+"""Guarantees that need no campaign, each shown once on the real CLI: a changed page stops
+with exit code 3 and evidence (never a guess), a captcha stops only its own account, the
+assistant never leaves the portal's origin, files are private, secrets stay secret."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import stat
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mock_site.server import MockPortal
+from tests.reliability.clirun import Cli, Result
+from tests.reliability.conftest import MAIN, scenario
+
+pytestmark = pytest.mark.browser
+DETAIL = r"^/orders/\d{16}$"
+
+
+def install(server: MockPortal, *faults: dict[str, Any]) -> None:
+    from mock_site.faults import Fault
+
+    with server.portal.lock:
+        server.portal.faults = [Fault.model_validate(f).model_dump() for f in faults]
+
+
+def only(result: Result) -> dict[str, Any]:
+    reports = result.json()
+    assert len(reports) == 1, result
+    report: dict[str, Any] = reports[0]
+    return report
+
+
+def requests_on(server: MockPortal, order_id: str = MAIN) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = server.state()["orders"][order_id]["cancellation_requests"]
+    return [r for r in found if not r.get("preexisting")]
+
+
+def assert_portal_changed(cli: Cli, result: Result, *words: str) -> None:
+    """Exit 3, a 'portal changed' message naming what, a screenshot, nothing done."""
+    assert result.returncode == 3, result
+    report = only(result)
+    assert report["status"] == "failed", result
+    for word in words:
+        assert word in report["error"], result
+    assert report["screenshot"] and Path(report["screenshot"]).is_file(), result
+    assert requests_on(cli.server) == []
+    assert [
+        m for m in cli.server.state()["orders"][MAIN]["messages"] if m["author"] == "buyer"
+    ] == []
+    (case,) = cli("status", "--json").json()
+    assert case["status"] == "failed" and case["next_due"], case  # looked at again later
+
+
+@pytest.mark.parametrize(
+    ("replace", "words"),
+    [
+        ({"Awaiting shipment": "On hold"}, ["unknown order status label", "On hold"]),
+        ({">Submit<": ">Send request<"}, ["did not appear", "Submit"]),
+        ({"Cancel order": "Cancel purchase"}, ["Cancel order"]),
+    ],
+    ids=["unknown-status-label", "renamed-submit", "renamed-cancel-button"],
+)
+def test_a_changed_page_stops_with_evidence(
+    make_cli: Callable[..., Cli], replace: dict[str, str], words: list[str]
+) -> None:
+    cli = make_cli(scenario("awaiting_shipment"))
+    install(cli.server, {"path": DETAIL, "replace": replace})
+    result = cli("cancel", MAIN, "--json")
+    assert_portal_changed(cli, result, *words)
+
+
+def test_no_acceptable_reason_in_the_drop_down(make_cli: Callable[..., Cli]) -> None:
+    blaming = [
+        "The supplier refuses to ship the product(s)",
+        "I am not able to contact the supplier",
+    ]
+    cli = make_cli(scenario("awaiting_shipment", reasons=blaming))
+    result = cli("cancel", MAIN, "--json")
+    assert_portal_changed(cli, result, "none of the acceptable reasons")
+
+
+def two_accounts() -> dict[str, Any]:
+    data = scenario("awaiting_shipment")
+    other = {"email": "other@example.com", "password": "other-pass-2026", "name": "Sam"}
+    data["accounts"].append(other)
+    for order_id in ("8211279521850049", "8211279521850056"):
+        data["orders"].append(copy_order(data["orders"][0], order_id, other["email"]))
+    return data
+
+
+def copy_order(order: dict[str, Any], order_id: str, account: str) -> dict[str, Any]:
+    return {**json.loads(json.dumps(order)), "id": order_id, "account": account}
+
+
+@pytest.mark.slow
+def test_a_captcha_stops_one_account_and_the_other_goes_on(make_cli: Callable[..., Cli]) -> None:
+    cli = make_cli(two_accounts())
+    other, third = "8211279521850049", "8211279521850056"
+    first = cli("cancel", "--account", "buyer@example.com", MAIN, "--json")
+    second = cli("cancel", "--account", "other@example.com", other, third, "--json")
+    assert first.returncode == 0 and second.returncode == 0, (first, second)
+    # Two days later both sessions are gone and the other account meets a captcha.
+    cli.server.advance(days=2)
+    cli.server.portal.expire_sessions()
+    cli.server.portal.challenge("captcha", "other@example.com")
+    run = cli("run", "--json")
+    assert run.returncode == 1, run
+    by_order = {r["order_id"]: r for r in run.json()}
+    assert by_order[MAIN]["status"] == "waiting_refund", run  # the seller accepted: goes on
+    cases = {c["order_id"]: c for c in cli("status", "--json").json()}
+    for order_id in (other, third):  # the first met the captcha, the second was held
+        assert by_order[order_id]["status"] == "needs_user", run
+        assert "captcha" in by_order[order_id]["error"], run
+        assert cases[order_id]["status"] == "needs_user" and "captcha" in cases[order_id]["advice"]
+        assert cases[order_id]["next_due"], cases[order_id]
+    assert cases[MAIN]["status"] == "waiting_refund"
+    # Once a person has solved it (the challenge is gone), the next run picks it up again.
+    cli.server.advance(hours=2)
+    again = cli("run", "--json")
+    assert again.returncode == 0, again
+    statuses = {r["order_id"]: r["status"] for r in again.json()}
+    assert statuses[other] == statuses[third] == "waiting_refund", again
+    assert len(requests_on(cli.server, other)) == len(requests_on(cli.server, third)) == 1
+    assert cli.server.state()["sign_ins"]["other@example.com"] == 2  # once a day, then again
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    """Another origin that counts every request it receives."""
+
+    hits: list[str] = []  # noqa: RUF012 (one server per test, reset by the fixture)
+
+    def do_GET(self) -> None:
+        Recorder.hits.append(f"{self.path} cookie={self.headers.get('Cookie')}")
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"<h1>Order status</h1>")
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[str]:
+    Recorder.hits = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # "localhost" is another origin than the portal's "127.0.0.1", same machine.
+    yield f"http://localhost:{server.server_address[1]}/orders/{MAIN}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("target", ["http://evil.example/", "elsewhere"])
+def test_a_redirect_to_another_origin_stops_the_flow(
+    make_cli: Callable[..., Cli], request: pytest.FixtureRequest, target: str
+) -> None:
+    if target == "elsewhere":
+        target = request.getfixturevalue("elsewhere")
+    cli = make_cli(scenario("awaiting_shipment"))
+    install(cli.server, {"path": DETAIL, "redirect": target})
+    result = cli("cancel", MAIN, "--json")
+    assert result.returncode == 3, result
+    error = only(result)["error"]
+    # An unresolvable host fails the navigation itself (the error page is never loaded).
+    assert "redirected to another origin" in error or "ERR_NAME_NOT_RESOLVED" in error, result
+    assert requests_on(cli.server) == []
+    # Playwright does not route the hops of a redirect, so the browser has fetched the
+    # redirect's target once (without the portal's cookie); nothing more: no retry, no
+    # sub-resource, nothing typed. (Blocking that one request is docs/reliability.md's
+    # open issue.)
+    assert Recorder.hits in ([], [f"/orders/{MAIN} cookie=None"]), Recorder.hits
+
+
+def test_login_state_and_journal_are_private_and_secrets_never_printed(
+    make_cli: Callable[..., Cli],
+) -> None:
+    cli = make_cli(scenario("awaiting_shipment"))
+    password = cli.accounts[0]["password"]
+    result = cli("-vv", "--log-format", "json", "cancel", MAIN, "--json")
+    assert result.returncode == 0, result
+    assert password not in result.stdout and password not in result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert lines and {"time", "level", "logger", "message"} <= set(lines[0])
+    private = [cli.journal_path, *(cli.data_dir / "logins").glob("*.json")]
+    assert len(private) == 2, private
+    for path in private:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for path in cli.data_dir.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+
+
+def test_a_wrong_password_is_not_echoed(make_cli: Callable[..., Cli]) -> None:
+    data = scenario("awaiting_shipment")
+    cli = make_cli(data)
+    cli.accounts = [{**data["accounts"][0], "password": "not-the-pass-4321"}]
+    result = cli("-vv", "--log-format", "json", "cancel", MAIN, "--json")
+    assert result.returncode == 2, result
+    assert "not-the-pass-4321" not in result.stdout + result.stderr
