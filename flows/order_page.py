@@ -221,14 +221,14 @@ class OrderPage:
         return tuple(items)
 
     def _actions(self) -> frozenset[PortalAction]:
-        found = set()
-        for label, action in self.profile.actions.items():
-            control = self.page.get_by_role("button", name=label, exact=True).or_(
-                self.page.get_by_role("link", name=label, exact=True)
-            )
-            if control.count():
-                found.add(action)
-        return frozenset(found)
+        # Two browser calls for every control on the page, matched here, rather than a
+        # role query per known button.
+        names = {
+            " ".join(text.split())
+            for role in ("button", "link")
+            for text in self.page.get_by_role(role).all_inner_texts()
+        }
+        return frozenset(act for label, act in self.profile.actions.items() if label in names)
 
     def _coupons(self, prices: str, currency: str) -> tuple[Coupon, ...]:
         coupons = []

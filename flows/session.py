@@ -65,18 +65,22 @@ def new_context(
 
 
 def guard_origin(context: BrowserContext, base_url: str) -> None:
-    """Refuse to load any top-level page outside the portal's origin (a redirect elsewhere)."""
-    origin = _origin(base_url)
+    """Refuse to load a page outside the portal's origin (its resources, e.g. a CDN, load).
 
-    def check(route: Route) -> None:
-        request = route.request
-        if request.is_navigation_request() and _origin(request.url) != origin:
-            log.error("blocked navigation outside the portal: %s", _origin(request.url))
+    The pattern matches only *other* origins and is evaluated in the browser driver, so
+    the portal's own requests never make a round trip through Python.
+    """
+    origin = _origin(base_url)
+    elsewhere = re.compile(rf"^(?!{re.escape(origin)}(?:/|$))https?://")
+
+    def block(route: Route) -> None:
+        if route.request.is_navigation_request():
+            log.error("blocked navigation outside the portal: %s", _origin(route.request.url))
             route.abort("blockedbyclient")
         else:
             route.fallback()
 
-    context.route("**/*", check)
+    context.route(elsewhere, block)
 
 
 def check_origin(page: Page, base_url: str) -> None:
