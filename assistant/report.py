@@ -55,6 +55,7 @@ def reports_json(reports: Sequence[CaseReport]) -> str:
                 "next_due": _when(r.next_due) or None,
                 "error": r.error,
                 "screenshot": r.screenshot,
+                "trace": r.trace,
                 "plan": r.plan.model_dump(mode="json") if r.plan else None,
             }
             for r in reports
@@ -75,6 +76,8 @@ def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -
             notes.append(f"[red]{escape(r.error)}[/]")
         if r.screenshot:
             notes.append(f"screenshot: {escape(r.screenshot)}")
+        if r.trace:
+            notes.append(f"trace: {escape(r.trace)}")
         if r.plan and not r.done and r.status.startswith("plan"):
             notes.append(escape(", ".join(a.kind.value for a in r.plan.actions)))
         table.add_row(

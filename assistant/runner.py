@@ -75,6 +75,7 @@ class CaseReport:
     error_type: str | None = None
     final_label: str | None = None
     screenshot: str | None = None
+    trace: str | None = None
     exit_code: int = 0
 
 
@@ -90,6 +91,7 @@ class Runner:
         artifacts_dir: Path,
         check_interval: timedelta = timedelta(days=1),
         evidence: Callable[[Page, str], str | None] | None = None,
+        secrets: Callable[[], list[str]] = list,
     ) -> None:
         self.journal = journal
         self.preferences = preferences
@@ -97,6 +99,7 @@ class Runner:
         self.artifacts_dir = artifacts_dir
         self.check_interval = check_interval
         self.evidence = evidence
+        self.secrets = secrets
 
     # -- one case -------------------------------------------------------------------------
     def process(
@@ -121,10 +124,13 @@ class Runner:
             account, order_id, (intent or Intent()).model_dump(mode="json"), now
         )
         report = CaseReport(account, order_id, case.status)
+        portal.begin_case()
         try:
             self._process(portal, case, report, now)
         except AssistantError as exc:
             self._fail(portal, case, report, exc, now)
+        else:
+            portal.end_case()
         return report
 
     def _process(self, portal: Portal, case: Case, report: CaseReport, now: datetime) -> None:
@@ -336,6 +342,7 @@ class Runner:
         self, portal: Portal, case: Case, report: CaseReport, exc: AssistantError, now: datetime
     ) -> None:
         screenshot = self._screenshot(portal, case.order_id)
+        trace = self._keep_trace(portal, case.order_id)
         if isinstance(exc, PortalError) and screenshot:
             exc.screenshot = screenshot
         needs_user = isinstance(exc, NeedsUserError) or exc.exit_code == 1
@@ -343,7 +350,12 @@ class Runner:
         self.journal.record(
             case.id,
             "error",
-            {"error": str(exc), "type": type(exc).__name__, "screenshot": screenshot},
+            {
+                "error": str(exc),
+                "type": type(exc).__name__,
+                "screenshot": screenshot,
+                "trace": trace,
+            },
             now,
         )
         if isinstance(exc, OrderNotFoundError):
@@ -363,7 +375,26 @@ class Runner:
         report.error = str(exc)
         report.error_type = type(exc).__name__
         report.screenshot = screenshot
+        report.trace = trace
         report.exit_code = exc.exit_code
+
+    def _keep_trace(self, portal: Portal, order_id: str) -> str | None:
+        """The failed case's trace chunk, scrubbed of secrets (None when not tracing)."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        from assistant.scrub import SecretSet, scrub_zip
+
+        path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.zip"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            portal.end_case(path)
+        except PlaywrightError as trace_error:  # evidence is best effort, never the failure
+            log.warning("no trace for order %s: %s", order_id, str(trace_error).splitlines()[0])
+            return None
+        if not path.exists():
+            return None
+        scrub_zip(path, SecretSet(self.secrets()))
+        return str(path)
 
     def _screenshot(self, portal: Portal, order_id: str) -> str | None:
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"

@@ -118,6 +118,8 @@ def portals(
                 replayer.install(portal.context)
             else:
                 portal = stack.enter_context(make(account))
+                if settings.trace_failures:
+                    portal.trace_failures()
             opened[account.username] = portal
             return portal
 
@@ -137,6 +139,7 @@ def _runner(settings: Settings, journal: Journal, session: Session | None) -> Ru
         artifacts_dir=settings.artifacts_dir,
         check_interval=timedelta(hours=settings.check_interval_hours),
         evidence=recording.screenshot if recording else None,
+        secrets=lambda: known_secrets(settings),
     )
 
 

@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     concurrency: int = Field(default=2, ge=1, le=16)
     max_minutes: float = Field(default=20, gt=0)
     timeout_ms: float = Field(default=15_000, gt=0)
+    trace_failures: bool = True
     check_interval_hours: float = Field(default=24, gt=0)
     portal_profile: Path | None = None
     buyer_name: str | None = None

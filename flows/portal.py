@@ -80,6 +80,21 @@ class Portal:
         self.page: Page = self.context.new_page()
         install_nuisance_handlers(self.page, profile)
 
+    def trace_failures(self) -> None:
+        """Trace every case in its own chunk, to keep only the chunks of failed cases."""
+        self.context.tracing.start(screenshots=True, snapshots=True, title="order-assistant")
+        self._tracing = True
+
+    def begin_case(self) -> None:
+        """Start the trace chunk of one case (when tracing failures)."""
+        if getattr(self, "_tracing", False):
+            self.context.tracing.start_chunk()
+
+    def end_case(self, keep: Path | None = None) -> None:
+        """End the case's chunk: written to ``keep`` if given, else discarded."""
+        if getattr(self, "_tracing", False):
+            self.context.tracing.stop_chunk(path=keep)
+
     def close(self) -> None:
         """Close the context (flushing HAR/video if any were recorded)."""
         self.context.close()

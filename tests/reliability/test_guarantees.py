@@ -8,6 +8,7 @@ import http.server
 import json
 import stat
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,12 @@ def assert_portal_changed(cli: Cli, result: Result, *words: str) -> None:
     for word in words:
         assert word in report["error"], result
     assert report["screenshot"] and Path(report["screenshot"]).is_file(), result
+    # The failed case's trace is kept (only that case's chunk) and holds no password.
+    trace = Path(report["trace"])
+    with zipfile.ZipFile(trace) as archive:
+        assert "trace.trace" in archive.namelist()
+        for name in archive.namelist():
+            assert cli.accounts[0]["password"].encode() not in archive.read(name), name
     assert requests_on(cli.server) == []
     assert [
         m for m in cli.server.state()["orders"][MAIN]["messages"] if m["author"] == "buyer"
