@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -241,7 +243,6 @@ def cancel(
             first, key="--intent", fix="use cancel, change_order (with --details) or fraud"
         ) from None
     settings = _settings()
-    progress = _progress(len(order_ids), as_json)
     session = None
     if not dry_run:
         from assistant.service import account_for
@@ -257,7 +258,10 @@ def cancel(
     from assistant.run_lock import RunLockedError, run_lock
 
     try:
-        with run_lock(settings.data_dir / "run.lock", wait_seconds=120):
+        with (
+            run_lock(settings.data_dir / "run.lock", wait_seconds=120),
+            _progress(len(order_ids), as_json) as progress,
+        ):
             reports = cancel_orders(
                 settings,
                 order_ids,
@@ -273,17 +277,21 @@ def cancel(
     _finish(reports, as_json, "plans (dry run)" if dry_run else "cancellations")
 
 
-def _progress(total: int, as_json: bool):  # type: ignore[no-untyped-def]
-    """A progress line per finished order when a person is watching a batch."""
+@contextmanager
+def _progress(total: int, as_json: bool) -> Iterator[Callable[[CaseReport], None]]:
+    """A progress bar over a batch when a person is watching (not for --json or pipes)."""
     if as_json or total < 2 or not console.is_terminal:
-        return lambda _: None
-    done = [0]
+        yield lambda _: None
+        return
+    from rich.progress import Progress
 
-    def tick(report: CaseReport) -> None:
-        done[0] += 1
-        console.print(f"[{done[0]}/{total}] {report.order_id}: {report.status}")
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("orders", total=total)
 
-    return tick
+        def tick(report: CaseReport) -> None:
+            bar.update(task, advance=1, description=f"{report.order_id}: {report.status}")
+
+        yield tick
 
 
 @app.command()

@@ -55,12 +55,12 @@ class Account(BaseModel):
     totp_secret: SecretStr | None = None
 
     def resolved_password(self) -> SecretStr | None:
-        """The password from the config, else from the named environment variable."""
+        """The password: config, else the named environment variable, else the keyring."""
         if self.password is not None:
             return self.password
         if self.password_env and os.environ.get(self.password_env):
             return SecretStr(os.environ[self.password_env])
-        return None
+        return _from_keyring(self.username)
 
 
 class Settings(BaseSettings):
@@ -175,3 +175,20 @@ def _shown(value: object) -> str:
     """A short, secret-free rendering of a rejected value for error messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+KEYRING_SERVICE = "order-assistant"
+
+
+def _from_keyring(username: str) -> SecretStr | None:
+    """The password stored with ``keyring set order-assistant USERNAME``, if any."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:  # pragma: no cover - keyring is a dependency, but optional at heart
+        return None
+    try:
+        stored = keyring.get_password(KEYRING_SERVICE, username)
+    except KeyringError:  # no usable backend (headless server): not an error
+        return None
+    return SecretStr(stored) if stored else None
