@@ -81,8 +81,13 @@ def choose_reason(
     candidates = reason_candidates(intent, preferences)
     if offered is None:
         return candidates
+    return match_offered(offered, candidates)
+
+
+def match_offered(offered: Sequence[str], wanted: Sequence[str]) -> str | None:
+    """The first wanted reason the portal offers, spelled as the portal spells it."""
     by_norm = {normalise_reason(label): label for label in offered}
-    for candidate in candidates:
+    for candidate in wanted:
         label = by_norm.get(normalise_reason(candidate))
         if label is not None:
             return label

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict
 
 from assistant.errors import NotCancellableError, PortalChangedError
 from assistant.models import Order, OrderStatus
-from assistant.reasons import normalise_reason
+from assistant.reasons import match_offered
 from flows.order_page import OrderPage
-from flows.profile import PortalProfile
+from flows.profile import PortalProfile, any_of
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def cancel_order(
         )
     if not order_page.cancel_button.count():
         raise NotCancellableError(
-            f"the portal offers no \"Cancel order\" in state {before.status_label!r}",
+            f'the portal offers no "Cancel order" in state {before.status_label!r}',
             order_id=order_id,
             url=page.url,
         )
@@ -78,7 +78,7 @@ def cancel_order(
     if request.is_visible():
         request.click()
     offered = [o.strip() for o in picker.get_by_role("option").all_inner_texts()]
-    reason = _match(offered, reasons)
+    reason = match_offered(offered, reasons)
     if reason is None:
         raise PortalChangedError(
             f"none of the acceptable reasons is offered; the portal offers {offered}",
@@ -99,7 +99,7 @@ def cancel_order(
         before_submit(details)
         dialog.get_by_role("button", name=answer_name).click()
     done_labels = [label for label, state in profile.statuses.items() if state in ALREADY_DONE]
-    done = order_page.status_block.get_by_role("heading", name=_exactly(done_labels))
+    done = order_page.status_block.get_by_role("heading", name=any_of(done_labels, re.IGNORECASE))
     done.or_(page.get_by_role("alert")).first.wait_for()
     after = OrderPage(page, profile).read(order_id, now, with_refund=False)
     if after.status not in ALREADY_DONE:
@@ -117,17 +117,3 @@ def cancel_order(
         report_supplier=report_supplier if paid else None,
         order=after,
     )
-
-
-def _exactly(texts: Sequence[str]) -> re.Pattern[str]:
-    return re.compile("^(?:" + "|".join(re.escape(t) for t in texts) + ")$", re.IGNORECASE)
-
-
-def _match(offered: Sequence[str], wanted: Sequence[str]) -> str | None:
-    """The first wanted reason the portal offers, spelled as the portal spells it."""
-    by_norm = {normalise_reason(label): label for label in offered}
-    for candidate in wanted:
-        label = by_norm.get(normalise_reason(candidate))
-        if label is not None:
-            return label
-    return None

@@ -9,6 +9,7 @@ links ("My Orders", "Order details").
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -73,7 +74,7 @@ class PortalProfile(BaseModel):
 
     def exact(self, key: LabelKey) -> re.Pattern[str]:
         """A pattern matching any variant of a label exactly (for accessible names)."""
-        return re.compile("^(?:" + "|".join(re.escape(t) for t in self.labels[key]) + ")$")
+        return any_of(self.labels[key])
 
     def contains(self, key: LabelKey) -> re.Pattern[str]:
         """A pattern matching any variant of a label anywhere in a text."""
@@ -86,6 +87,11 @@ class PortalProfile(BaseModel):
             if _norm(text) == wanted:
                 return status
         return None
+
+
+def any_of(texts: Sequence[str], flags: int = 0) -> re.Pattern[str]:
+    """A pattern matching exactly one of ``texts`` (a whole accessible name or text)."""
+    return re.compile("^(?:" + "|".join(re.escape(t) for t in texts) + ")$", flags)
 
 
 def _norm(text: str) -> str:
