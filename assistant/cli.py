@@ -140,13 +140,7 @@ def _settings() -> Settings:
 
         typed = typer.prompt(f"Password for {settings.username}", hide_input=True)
         settings = settings.model_copy(update={"password": SecretStr(typed)})
-    secrets = [
-        s.get_secret_value()
-        for a in settings.all_accounts()
-        for s in (a.resolved_password(), a.totp_secret)
-        if s is not None
-    ]
-    configure_logging(OPTIONS.verbose, OPTIONS.log_format, secrets)
+    configure_logging(OPTIONS.verbose, OPTIONS.log_format, settings.secret_values())
     return settings
 
 

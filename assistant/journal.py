@@ -58,7 +58,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 #: Case statuses after which nothing more is scheduled.
 CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do", "not_found"})
-# (The queries below spell these out as SQL literals; keep them in step.)
+_CLOSED_JSON = json.dumps(sorted(CLOSED_STATUSES))  # bound as one parameter in the queries
 
 
 @dataclass(frozen=True)
@@ -174,19 +174,19 @@ class Journal:
         """Open cases whose next check is due (or that hold an unconfirmed attempt)."""
         rows = self._db.execute(
             "SELECT * FROM cases"
-            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do', 'not_found')"
+            " WHERE status NOT IN (SELECT value FROM json_each(?))"
             " AND (next_due IS NULL OR next_due <= ?"
             " OR id IN (SELECT case_id FROM attempts WHERE confirmed_at IS NULL))"
             " ORDER BY next_due, id",
-            (_iso(now),),
+            (_CLOSED_JSON, _iso(now)),
         ).fetchall()
         return [_case(row) for row in rows]
 
     def next_due(self) -> datetime | None:
         """The earliest moment an open case wants attention."""
         row = self._db.execute(
-            "SELECT MIN(next_due) FROM cases"
-            " WHERE status NOT IN ('done_cancelled', 'done_refunded', 'nothing_to_do', 'not_found')"
+            "SELECT MIN(next_due) FROM cases WHERE status NOT IN (SELECT value FROM json_each(?))",
+            (_CLOSED_JSON,),
         ).fetchone()
         return _when(row[0])
 

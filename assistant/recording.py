@@ -19,8 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Error as PlaywrightError
-
 from assistant import __version__
 from assistant.errors import ConfigError
 from assistant.scrub import SecretSet, scrub_har, scrub_zip
@@ -93,13 +91,9 @@ class Recording:
     def screenshot(self, page: Page, label: str) -> str | None:
         """A screenshot after an action, password fields masked."""
         self._shots += 1
-        path = self.screenshots / f"{self._shots:03d}-{label}.png"
-        try:
-            page.screenshot(path=path, mask=[page.locator("input[type=password]")])
-        except PlaywrightError as exc:  # evidence only: never let it fail the run
-            log.warning("screenshot %s failed: %s", label, str(exc).splitlines()[0])
-            return None
-        return str(path)
+        from flows.session import evidence_screenshot
+
+        return evidence_screenshot(page, self.screenshots / f"{self._shots:03d}-{label}.png")
 
     def finish(self, secrets: Iterable[str], outcome: list[dict[str, Any]]) -> None:
         """Scrub every artifact, then write meta.json (after all contexts are closed)."""

@@ -32,7 +32,7 @@ def _acquire(fd: int, wait_seconds: float) -> bool:
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(0.2)  # polling a lock, not waiting for a page
+            time.sleep(0.2)  # allowed: polling a file lock (flock has no timeout), not a page
 
 
 @contextmanager

@@ -190,16 +190,10 @@ class Runner:
         )
         if order.refund is not None:
             self.journal.record(case.id, "refund", order.refund.model_dump(mode="json"), now)
-        if self.journal.done_actions(case.id) & {k for k in self._message_keys(case)}:
+        # Once we have written to the seller, every observation reads the answer too.
+        if any(key.startswith(MESSAGE_PREFIX) for key in self.journal.done_actions(case.id)):
             self._read_seller_messages(portal, case, now)
         return order
-
-    def _message_keys(self, case: Case) -> set[str]:
-        return {
-            a.action_key
-            for a in self.journal.attempts(case.id)
-            if a.action_key.startswith(MESSAGE_PREFIX)
-        }
 
     def _read_seller_messages(self, portal: Portal, case: Case, now: datetime) -> None:
         known = {
@@ -397,18 +391,10 @@ class Runner:
         return str(path)
 
     def _screenshot(self, portal: Portal, order_id: str) -> str | None:
-        path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        from playwright.sync_api import Error as PlaywrightError
+        from flows.session import evidence_screenshot
 
-        try:
-            portal.page.screenshot(
-                path=path, full_page=True, mask=[portal.page.locator("input[type=password]")]
-            )
-        except PlaywrightError as shot_error:  # evidence is best effort, never the failure
-            log.warning("no screenshot for order %s: %s", order_id, str(shot_error).splitlines()[0])
-            return None
-        return str(path)
+        path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"
+        return evidence_screenshot(portal.page, path, full_page=True)
 
 
 def _yes_no(answer: bool | None) -> str:

@@ -145,12 +145,7 @@ def _runner(settings: Settings, journal: Journal, session: Session | None) -> Ru
 
 def known_secrets(settings: Settings) -> list[str]:
     """Every secret value this run could have put on a page or in a request."""
-    values = [
-        secret.get_secret_value()
-        for account in settings.all_accounts()
-        for secret in (account.resolved_password(), account.totp_secret)
-        if secret is not None
-    ]
+    values = settings.secret_values()
     for state in settings.logins_dir.glob("*.json"):
         try:
             cookies = json.loads(state.read_text("utf-8")).get("cookies", [])

@@ -127,6 +127,15 @@ class Settings(BaseSettings):
         path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config_path())
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
+    def secret_values(self) -> list[str]:
+        """Every configured password and TOTP secret, for redaction and scrubbing."""
+        return [
+            secret.get_secret_value()
+            for account in self.all_accounts()
+            for secret in (account.resolved_password(), account.totp_secret)
+            if secret is not None
+        ]
+
     def all_accounts(self) -> list[Account]:
         """The configured accounts, with the single username/password pair as the first."""
         accounts = list(self.accounts)

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from assistant.browser import launch_options, resolve_browser
 from assistant.errors import PortalError
@@ -124,6 +125,20 @@ def install_nuisance_handlers(page: Page, profile: PortalProfile) -> None:
         # Triggered by the close button, not the overlay: a minimised chat stays on the
         # page (as "Open chat"), and a handler watching it would fire on every action.
         page.add_locator_handler(close, dismiss, no_wait_after=True)
+
+
+def evidence_screenshot(page: Page, path: Path, *, full_page: bool = False) -> str | None:
+    """A screenshot with password fields masked; None (logged) if it cannot be taken.
+
+    Evidence is best effort: a failed screenshot must never fail the run it documents.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        page.screenshot(path=path, full_page=full_page, mask=[page.locator("input[type=password]")])
+    except PlaywrightError as exc:
+        log.warning("no screenshot %s: %s", path.name, str(exc).splitlines()[0])
+        return None
+    return str(path)
 
 
 def save_storage_state(context: BrowserContext, path: Path) -> None:

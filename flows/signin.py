@@ -70,9 +70,9 @@ def sign_in(
     _raise_if_refused(form, page, username, done)
     if form.captcha.first.is_visible():
         raise NeedsUserError(
-            "the portal asks for a captcha (\"Please slide to verify\")",
+            'the portal asks for a captcha ("Please slide to verify")',
             url=page.url,
-            fix="sign in once by hand in a browser (order-assistant login --headed), then rerun",
+            fix="sign in to the portal yourself in a browser to clear the check, then run again",
         )
     if form.code.is_visible():
         if totp_secret is None:

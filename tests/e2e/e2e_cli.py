@@ -178,7 +178,7 @@ def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.05)  # allowed: bounded polling of a control-API read, no page involved
 
 
 def scenario_from(name: str, **order_changes: Any) -> dict[str, Any]:

@@ -161,7 +161,7 @@ class CaseRun:
                 break
             if step.kill_after is not None and time.monotonic() - started > step.kill_after:
                 break
-            time.sleep(0.01)
+            time.sleep(0.01)  # allowed: bounded poll of the control API
         else:
             return False
         self._kill(process)
