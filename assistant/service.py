@@ -1,8 +1,10 @@
 """The use cases behind the CLI: cancel orders now, resume due cases, plan, list orders.
 
-Builds what a run needs from the settings (browser, one ``Portal`` per account with its
-saved login, the journal, the clock) and hands each order to the ``Runner``. The CLI only
-parses arguments and prints what comes back.
+Turns a command into jobs (one per order), and gives each worker what it needs to do
+them: its own journal connection, a ``Runner``, and the account's ``Portal`` with the
+saved login and the sign-in gate shared with the other workers (``assistant.workers``
+decides how many run, on one browser). The CLI only parses arguments and prints what
+comes back.
 """
 
 from __future__ import annotations
@@ -10,25 +12,26 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from assistant.errors import ConfigError, NeedsUserError, PortalError
 from assistant.journal import Case, Journal, open_journal
 from assistant.models import Intent, Preferences
+from assistant.portal_set import Login, PortalSet, Session, logins_for
 from assistant.runner import CaseReport, Runner
 from assistant.schedule import make_clock
 from assistant.settings import Account, Settings
+from assistant.workers import Emit, Job, JobQueue, Work, run_jobs
 
 if TYPE_CHECKING:
-    from assistant.recording import Recording
-    from assistant.replay import HarReplayer
+    from playwright.sync_api import Browser
+
     from flows.orders_page import OrderSummary
-    from flows.portal import Portal
+
+__all__ = ["Session", "cancel_orders", "list_orders", "run_due"]
 
 log = logging.getLogger(__name__)
 
@@ -60,74 +63,6 @@ def account_for(settings: Settings, username: str | None) -> Account:
         key="--account",
         fix=f"use one of: {', '.join(a.username for a in accounts)}",
     )
-
-
-@dataclass
-class Session:
-    """How a run talks to the portal: live, recorded into a folder, or replayed from one."""
-
-    recording: Recording | None = None
-    replayer: HarReplayer | None = None
-
-
-@contextmanager
-def portals(
-    settings: Settings, session: Session | None = None
-) -> Iterator[Callable[[Account], Portal]]:
-    """One browser for the run; a ``Portal`` per account, opened on first use."""
-    from flows.portal import Credentials, Portal
-    from flows.profile import load_profile
-    from flows.session import launched_browser
-
-    session = session or Session()
-    profile = load_profile(settings.portal_profile)
-    with ExitStack() as stack:
-        _, browser = stack.enter_context(
-            launched_browser(settings.browser, headless=settings.headless, slow_mo=settings.slow_mo)
-        )
-        opened: dict[str, Portal] = {}
-
-        def make(account: Account, **options: Any) -> Portal:
-            return Portal(
-                browser,
-                base_url=settings.portal_url,
-                profile=profile,
-                credentials=Credentials(
-                    account.username, account.resolved_password(), account.totp_secret
-                ),
-                storage_state=settings.logins_dir / f"{_safe(account.username)}.json",
-                timeout_ms=settings.timeout_ms,
-                **options,
-            )
-
-        def get(account: Account) -> Portal:
-            if account.username in opened:
-                return opened[account.username]
-            recording, replayer = session.recording, session.replayer
-            if recording is not None:
-                # Sign in where nothing records it; the recorded context reuses the login.
-                with make(account) as signing_in:
-                    signing_in.ensure_signed_in()
-                portal = stack.enter_context(
-                    make(account, block_assets=False, context_options=recording.context_options())
-                )
-                recording.start(portal.context)
-                stack.callback(recording.stop, portal.context)  # runs before the close
-            elif replayer is not None:
-                portal = stack.enter_context(make(account, block_assets=False))
-                replayer.install(portal.context)
-            else:
-                portal = stack.enter_context(make(account))
-                if settings.trace_failures:
-                    portal.trace_failures()
-            opened[account.username] = portal
-            return portal
-
-        yield get
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)
 
 
 def _runner(settings: Settings, journal: Journal, session: Session | None) -> Runner:
@@ -186,29 +121,23 @@ def cancel_orders(
 ) -> list[CaseReport]:
     """Observe, decide and act on each order now (``dry_run``: plan only, nothing clicked)."""
     account = account_for(settings, account_name)
-    reports: list[CaseReport] = []
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
-    with (
-        open_journal(settings.journal_path) as journal,
-        portals(settings, session) as get_portal,
-    ):
-        runner = _runner(settings, journal, session)
-        if not dry_run:
-            # Every order asked for is journaled before the first is touched: a batch
-            # killed half-way leaves the rest as due cases that the next `run` resumes.
-            now = runner.clock()
+    if not dry_run:
+        # Every order asked for is journaled before the first is touched: a batch
+        # killed half-way leaves the rest as due cases that the next `run` resumes.
+        with open_journal(settings.journal_path) as journal:
+            now = make_clock(settings)()
             for order_id in order_ids:
                 journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
-        for order_id in order_ids:
-
-            def work(oid: str = order_id) -> CaseReport:
-                portal = get_portal(account)
-                return runner.process(portal, account.username, oid, intent, dry_run=dry_run)
-
-            report = _guarded(account.username, order_id, work)
-            reports.append(report)
-            progress(report)
+    jobs = [Job(n, account, order_id, intent) for n, order_id in enumerate(order_ids)]
+    reports = run_jobs(
+        settings,
+        JobQueue(jobs),
+        _worker(settings, logins_for([account]), session, dry_run=dry_run),
+        workers=_workers(settings, session, len(jobs)),
+        progress=progress,
+    )
     _finish_recording(settings, session, reports)
     return reports
 
@@ -220,50 +149,94 @@ def run_due(
     progress: Callable[[CaseReport], None] = lambda _: None,
     session: Session | None = None,
 ) -> list[CaseReport]:
-    """Resume every due case of the journal, account by account, within the time budget."""
+    """Resume every due case of the journal on up to ``concurrency`` contexts, in time."""
     deadline = time.monotonic() + max_minutes * 60
-    reports: list[CaseReport] = []
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
     with open_journal(settings.journal_path) as journal:
         due = journal.due_cases(make_clock(settings)())
-        if not due:
-            return []
-        with portals(settings, session) as get_portal:
-            runner = _runner(settings, journal, session)
-            blocked: dict[str, str] = {}
-            for case in due:
-                if time.monotonic() > deadline:
-                    log.warning(
-                        "time budget of %s min used up; the rest waits for the next run",
-                        max_minutes,
-                    )
-                    break
-                if case.account in blocked:
-                    # Not tried (a person must sign in first), but the journal says so.
-                    reports.append(_held(journal, case, blocked[case.account], runner.clock()))
-                    continue
-                try:
-                    account = account_for(settings, case.account)
-                except ConfigError as exc:
-                    reports.append(
-                        CaseReport(
-                            case.account, case.order_id, "failed", error=str(exc), exit_code=2
-                        )
-                    )
-                    continue
-
-                def work(c: Case = case, a: Account = account) -> CaseReport:
-                    return runner.process(get_portal(a), c.account, c.order_id)
-
-                report = _guarded(case.account, case.order_id, work)
-                if report.error_type == "NeedsUserError":
-                    # a human must sign in; other accounts go on
-                    blocked[case.account] = report.error or "a person must sign in"
-                reports.append(report)
-                progress(report)
+    if not due:
+        return []
+    reports: list[CaseReport] = []
+    jobs: list[Job] = []
+    accounts: dict[str, Account] = {}
+    for case in due:
+        try:
+            account = account_for(settings, case.account)
+        except ConfigError as exc:
+            reports.append(
+                CaseReport(case.account, case.order_id, "failed", error=str(exc), exit_code=2)
+            )
+            continue
+        accounts[account.username] = account
+        jobs.append(Job(len(jobs), account, case.order_id))
+    queue = JobQueue(jobs, deadline)
+    reports += run_jobs(
+        settings,
+        queue,
+        _worker(settings, logins_for(list(accounts.values())), session, hold_blocked=True),
+        workers=_workers(settings, session, len(jobs)),
+        progress=progress,
+    )
+    if queue.out_of_time:
+        log.warning(
+            "time budget of %s min used up; %d due case(s) wait for the next run",
+            max_minutes,
+            queue.left,
+        )
     _finish_recording(settings, session, reports)
     return reports
+
+
+def _workers(settings: Settings, session: Session | None, jobs: int) -> int:
+    """How many contexts to run: the setting, no more than there are orders."""
+    if session is not None and session.sequential:
+        return 1
+    return max(1, min(settings.concurrency, jobs))
+
+
+def _worker(
+    settings: Settings,
+    logins: dict[str, Login],
+    session: Session | None,
+    *,
+    dry_run: bool = False,
+    hold_blocked: bool = False,
+) -> Work:
+    """What each worker does: its own journal connection, runner and portals; job by job."""
+
+    def work(browser: Browser, jobs: JobQueue, emit: Emit) -> None:
+        with (
+            open_journal(settings.journal_path) as journal,
+            PortalSet(settings, browser, logins, session) as portals,
+        ):
+            runner = _runner(settings, journal, session)
+            while (job := jobs.take(prefer=portals.current)) is not None:
+                user = job.account.username
+                blocked = jobs.blocked(user) if hold_blocked else None
+                if blocked is not None:
+                    case = journal.find_case(user, job.order_id)
+                    assert case is not None  # run_due's jobs come from the journal
+                    # Not tried (a person must sign in first), but the journal says so.
+                    emit(job, _held(journal, case, blocked, runner.clock()))
+                    continue
+
+                def one(job: Job = job) -> CaseReport:
+                    return runner.process(
+                        portals.get(job.account),
+                        job.account.username,
+                        job.order_id,
+                        job.intent,
+                        dry_run=dry_run,
+                    )
+
+                report = _guarded(user, job.order_id, one)
+                if report.error_type == "NeedsUserError":
+                    # a human must sign in; other accounts go on
+                    jobs.block(user, report.error or "a person must sign in")
+                emit(job, report)
+
+    return work
 
 
 def _held(journal: Journal, case: Case, error: str, now: datetime) -> CaseReport:
@@ -309,10 +282,16 @@ def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> Cas
 
 def list_orders(settings: Settings, account_name: str | None) -> list[OrderSummary]:
     """Every order of the account as the portal lists it."""
+    from flows.session import launched_browser
+
     account = account_for(settings, account_name)
-    with portals(settings) as get_portal:
-        portal = get_portal(account)
-        return portal.list_orders()
+    with (
+        launched_browser(
+            settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
+        ) as (_, browser),
+        PortalSet(settings, browser, logins_for([account])) as portals,
+    ):
+        return portals.get(account).list_orders()
 
 
 def journal_path_for(settings: Settings) -> Path:

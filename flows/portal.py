@@ -7,9 +7,11 @@ message flows on them. It never decides anything: that is the policy's job.
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,22 @@ class Credentials:
     totp_secret: SecretStr | None = None
 
 
+@dataclass
+class SignInGate:
+    """Shared by every context of one account (one per worker): they sign in one at a time.
+
+    So the portal sees one sign-in however many workers find the session expired, the
+    saved login is written by one of them, and a refused sign-in is final for all of
+    them: a second worker trying again would only get the account locked.
+    """
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    refused: SignInError | NeedsUserError | None = None
+    #: Sign-ins done through this gate; a context signed in before the last one may
+    #: simply take over the saved login instead of signing in again.
+    generation: int = 0
+
+
 class Portal:
     """A browser context signed in as one account, with the flows as methods."""
 
@@ -60,6 +78,7 @@ class Portal:
         timeout_ms: float = 15_000,
         block_assets: bool = True,
         context_options: dict[str, Any] | None = None,
+        gate: SignInGate | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
@@ -68,7 +87,8 @@ class Portal:
         self.sign_ins = 0
         # A refused sign-in is final for this run: trying again per order would only
         # lock the account (the portal locks after a few failures).
-        self._refused: SignInError | NeedsUserError | None = None
+        self.gate = gate or SignInGate()
+        self._login_generation = self.gate.generation
         self.context: BrowserContext = new_context(
             browser,
             base_url=self.base_url,
@@ -117,16 +137,35 @@ class Portal:
 
         retry_safe(go, what=f"open {path}")
         if signin.is_showing():
-            self._sign_in(ready)
+            self._sign_in(ready, go, signin)
 
-    def _sign_in(self, ready: Locator) -> None:
-        if self._refused is not None:
-            raise self._refused
-        try:
-            self._sign_in_once(ready)
-        except (SignInError, NeedsUserError) as exc:
-            self._refused = exc
-            raise
+    def _sign_in(self, ready: Locator, go: Callable[[], None], signin: SignInPage) -> None:
+        with self.gate.lock:
+            if self.gate.refused is not None:
+                raise self.gate.refused
+            if self._login_generation < self.gate.generation and self._take_saved_login():
+                # Another worker signed in while this one waited: its login may do.
+                retry_safe(go, what="open the page again with the saved login")
+                if not signin.is_showing():
+                    return
+            try:
+                self._sign_in_once(ready)
+            except (SignInError, NeedsUserError) as exc:
+                self.gate.refused = exc
+                raise
+            self.gate.generation += 1
+            self._login_generation = self.gate.generation
+
+    def _take_saved_login(self) -> bool:
+        """Load the cookies another context of this account saved; False if there are none."""
+        if self.storage_state is None or not self.storage_state.is_file():
+            return False
+        cookies = json.loads(self.storage_state.read_text("utf-8")).get("cookies", [])
+        if not cookies:
+            return False
+        self.context.add_cookies(cookies)
+        self._login_generation = self.gate.generation
+        return True
 
     def _sign_in_once(self, ready: Locator) -> None:
         check_origin(self.page, self.base_url)  # the password goes to the portal only

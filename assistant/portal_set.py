@@ -1,0 +1,141 @@
+"""A worker's signed-in portals: one ``Portal`` (browser context) per account, one at a time.
+
+Each worker opens the account's context on first use, with the account's saved login and
+the account's ``SignInGate`` (shared with the other workers), and closes it before it
+opens another account's: so N workers never hold more than N contexts. A recorded run
+signs in where nothing records it and traces the context it records; a replayed run
+answers every request from the recording.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.settings import Account, Settings
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
+    from assistant.recording import Recording
+    from assistant.replay import HarReplayer
+    from flows.portal import Credentials, Portal, SignInGate
+
+
+@dataclass
+class Session:
+    """How a run talks to the portal: live, recorded into a folder, or replayed from one."""
+
+    recording: Recording | None = None
+    replayer: HarReplayer | None = None
+
+    @property
+    def sequential(self) -> bool:
+        """Recording and replay follow one context's requests in order: one worker only."""
+        return self.recording is not None or self.replayer is not None
+
+
+@dataclass(frozen=True)
+class Login:
+    """What every worker needs to sign in to one account: credentials and the shared gate."""
+
+    credentials: Credentials
+    gate: SignInGate
+
+
+def logins_for(accounts: list[Account]) -> dict[str, Login]:
+    """Credentials resolved once (environment, keyring), a gate per account."""
+    from flows.portal import Credentials, SignInGate
+
+    return {
+        account.username: Login(
+            Credentials(account.username, account.resolved_password(), account.totp_secret),
+            SignInGate(),
+        )
+        for account in accounts
+    }
+
+
+class PortalSet:
+    """The portals of one worker: the current account's context open, the others closed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        browser: Browser,
+        logins: dict[str, Login],
+        session: Session | None = None,
+    ) -> None:
+        from flows.profile import load_profile
+
+        self.settings = settings
+        self.browser = browser
+        self.logins = logins
+        self.session = session or Session()
+        self.profile = load_profile(settings.portal_profile)
+        self.current: str | None = None
+        self._portal: Portal | None = None
+        self._stack = ExitStack()
+
+    def __enter__(self) -> PortalSet:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the open context (the recording's trace is written first)."""
+        self._stack.close()
+        self._stack = ExitStack()
+        self._portal = None
+        self.current = None
+
+    def get(self, account: Account) -> Portal:
+        """The account's portal, opening its context (and closing another's) if needed."""
+        if self._portal is not None and self.current == account.username:
+            return self._portal
+        self.close()
+        portal = self._open(account)
+        self._portal, self.current = portal, account.username
+        return portal
+
+    def _make(self, account: Account, **options: Any) -> Portal:
+        from flows.portal import Portal
+
+        login = self.logins[account.username]
+        return Portal(
+            self.browser,
+            base_url=self.settings.portal_url,
+            profile=self.profile,
+            credentials=login.credentials,
+            storage_state=self.settings.logins_dir / f"{_safe(account.username)}.json",
+            timeout_ms=self.settings.timeout_ms,
+            gate=login.gate,
+            **options,
+        )
+
+    def _open(self, account: Account) -> Portal:
+        stack = self._stack
+        recording, replayer = self.session.recording, self.session.replayer
+        if recording is not None:
+            # Sign in where nothing records it; the recorded context reuses the login.
+            with self._make(account) as signing_in:
+                signing_in.ensure_signed_in()
+            portal = stack.enter_context(
+                self._make(account, block_assets=False, context_options=recording.context_options())
+            )
+            recording.start(portal.context)
+            stack.callback(recording.stop, portal.context)  # runs before the close
+        elif replayer is not None:
+            portal = stack.enter_context(self._make(account, block_assets=False))
+            replayer.install(portal.context)
+        else:
+            portal = stack.enter_context(self._make(account))
+            if self.settings.trace_failures:
+                portal.trace_failures()
+        return portal
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)

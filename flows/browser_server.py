@@ -1,0 +1,144 @@
+"""One Chromium for several worker threads: a Playwright browser server and its clients.
+
+Playwright's sync API belongs to the thread that started it, so N workers cannot share
+one ``Browser`` object. They can share one browser *process*: Chromium is launched
+behind a Playwright browser server (the driver's ``launch-server``: a websocket on
+127.0.0.1 whose path is a random token), and each worker thread starts its own
+Playwright and ``connect``s to it, getting contexts of its own in that one Chromium.
+
+The server must never outlive us, even when we are SIGKILLed half-way through a batch:
+on Linux it is started with a parent-death signal, and it closes Chromium on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from playwright.sync_api import Browser, sync_playwright
+
+from assistant.browser import INSTALL_HINT, launch_options, resolve_browser
+from assistant.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+#: How long Chromium may take to start behind the server (a cold start on a busy machine).
+START_TIMEOUT_S = 60.0
+
+
+@contextmanager
+def browser_server(
+    browser_setting: str | None = None,
+    *,
+    headless: bool = True,
+    start_timeout: float = START_TIMEOUT_S,
+) -> Iterator[str]:
+    """Launch the resolved Chromium behind a browser server; yield its websocket endpoint.
+
+    The endpoint carries a random token and listens on loopback only: whoever holds it
+    drives a browser that may be signed in to real accounts, so it is never logged.
+    """
+    options = launch_options(resolve_browser(browser_setting), headless=headless)
+    config: dict[str, Any] = {
+        "headless": options["headless"],
+        "args": options["args"],
+        "host": "127.0.0.1",
+    }
+    if "executable_path" in options:
+        config["executablePath"] = options["executable_path"]
+    with tempfile.TemporaryDirectory(prefix="order-assistant-browser-") as tmp:
+        config_file = Path(tmp) / "launch.json"
+        config_file.write_text(json.dumps(config), "utf-8")
+        stderr_file = Path(tmp) / "server.log"
+        with stderr_file.open("w+", encoding="utf-8") as stderr:
+            process = _start(config_file, stderr)
+            try:
+                yield _endpoint(process, stderr, start_timeout)
+            finally:
+                _stop(process)
+
+
+def _start(config_file: Path, stderr: IO[str]) -> subprocess.Popen[str]:
+    # The public `python -m playwright` would put a Python process between us and the
+    # server, and that one does not pass signals on: call the driver it runs directly.
+    from playwright._impl._driver import compute_driver_executable, get_driver_env
+
+    node, cli = compute_driver_executable()
+    command = [node, cli, "launch-server", "--browser", "chromium", "--config", str(config_file)]
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        env=get_driver_env(),
+        text=True,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+    )
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM me when the process that started me dies."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _endpoint(process: subprocess.Popen[str], stderr: IO[str], timeout: float) -> str:
+    """The first line the server prints is its endpoint; anything else is a failed start."""
+    assert process.stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+    stdout = process.stdout
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        line = lines.get(timeout=timeout).strip()
+    except queue.Empty:
+        line = ""
+    if line.startswith("ws://"):
+        return line
+    _stop(process)
+    stderr.seek(0)
+    errors = [row for row in stderr.read().splitlines() if row.strip()]
+    cause = next((row for row in errors if "rror" in row), errors[0] if errors else "no output")
+    raise ConfigError(
+        f"the browser did not start: {cause.strip()}",
+        key="ORDER_ASSISTANT_BROWSER",
+        fix=f"check `order-assistant doctor`; {INSTALL_HINT}",
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM (the server closes Chromium first), then SIGKILL if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("the browser server did not stop on SIGTERM; killing it")
+            process.kill()
+            process.wait(timeout=15)
+    if process.stdout is not None:
+        with contextlib.suppress(OSError):
+            process.stdout.close()
+
+
+@contextmanager
+def connected_browser(endpoint: str, *, slow_mo: float = 0) -> Iterator[Browser]:
+    """This thread's own Playwright, connected to the shared browser; both closed on exit."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.connect(endpoint, slow_mo=slow_mo)
+        try:
+            yield browser
+        finally:
+            browser.close()
