@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         if "batch" not in skip:
             results["batch"] = []
             for level in levels:
-                log(f"batch: {batch_n} orders (read + cancel), {level} context(s)")
+                log(f"batch: {batch_n} due cases (`run`), {level} context(s)")
                 result = run_batch(server, batch_data, batch_ids, level)
                 results["batch"].append(asdict(result))
                 log(f"  {result.orders_per_minute:.1f} orders/min, {result.peak_rss_mb:.0f} MB")
@@ -219,7 +219,7 @@ def report(r: dict[str, Any]) -> None:
             )
         console.print(t)
     if r.get("batch"):
-        t = Table(title=f"batch: {r['batch_orders']} orders across 2 accounts, read + cancel each")
+        t = Table(title=f"batch: `run` over {r['batch_orders']} due cases of 2 accounts")
         for col in (
             "contexts",
             "time",

@@ -9,7 +9,9 @@ looks. The scenario's `nuisances.slow_ms` delays every page and the orders JSON.
 Besides a status, a fault can drop the connection, never answer, redirect elsewhere,
 rewrite the page's text (a renamed button, an unknown label), sign every session out,
 demand a captcha or a code at the next sign-in, or make the seller act at that moment.
-Every fault that fires is logged in the state's `fired` list (kind, method, path).
+A `gather` fault holds its requests until that many are in flight together, which shows
+whether a client really works on several pages at once. Every fault that fires is logged
+in the state's `fired` list (kind, method, path; `gathered` for a gather).
 """
 
 from __future__ import annotations
@@ -60,12 +62,21 @@ class Fault(BaseModel):
     )
     email: str | None = Field(default=None, description="whom expiry/challenge concern")
     seller: SellerEvent | None = None
+    gather: int | None = Field(
+        default=None,
+        ge=2,
+        le=16,
+        description="hold matching requests until this many are held at once (at most "
+        "delay_ms), then let them all through",
+    )
 
     @model_validator(mode="after")
     def _one_answer(self) -> Fault:
         answers = [self.status is not None, self.drop, self.hang, self.redirect is not None]
         if sum(answers) > 1:
             raise ValueError("give at most one of status, drop, hang, redirect")
+        if self.gather is not None and (self.when != "before" or not self.delay_ms):
+            raise ValueError("gather needs when=before and delay_ms (the longest wait)")
         if self.replace and any(answers):
             raise ValueError("replace rewrites the app's own answer: no status/drop/hang/redirect")
         return self
@@ -80,6 +91,8 @@ def kind_of(fault: dict[str, Any]) -> str:
             return key
     if fault.get("seller"):
         return f"seller_{fault['seller']['do']}"
+    if fault.get("gather"):
+        return "gather"
     if fault.get("redirect"):
         return "redirect"
     if fault.get("replace"):
@@ -103,6 +116,32 @@ def _match(faults: list[dict[str, Any]], scope: Scope, when: str) -> dict[str, A
                 fault["times"] -= 1
             return fault
     return None
+
+
+class _Gathering:
+    """The requests one gather fault holds: how many arrived, and whether enough did."""
+
+    def __init__(self, fault: dict[str, Any]) -> None:
+        self.fault = fault  # kept alive with it, so its id() is never reused
+        self.arrived = 0
+        self.full = asyncio.Event()
+
+
+_gatherings: dict[int, _Gathering] = {}
+
+
+async def _gather(fault: dict[str, Any]) -> int:
+    """Hold this request until ``gather`` are held (or ``delay_ms`` passed): how many were."""
+    group = _gatherings.setdefault(id(fault), _Gathering(fault))
+    group.arrived += 1
+    if group.arrived >= fault["gather"]:
+        group.full.set()
+    try:
+        async with asyncio.timeout(fault["delay_ms"] / 1000):
+            await group.full.wait()
+    except TimeoutError:
+        pass
+    return group.arrived
 
 
 async def _until_disconnect(receive: Receive) -> None:
@@ -133,7 +172,10 @@ class FaultMiddleware:
         if slow and scope["method"] == "GET":
             await asyncio.sleep(slow / 1000)
         before = _match(portal.faults, scope, "before")
-        if before is not None:
+        if before is not None and before.get("gather"):
+            gathered = await _gather(before)
+            portal.fault_fired(before, scope["method"], scope["path"], gathered=gathered)
+        elif before is not None:
             portal.fault_fired(before, scope["method"], scope["path"])
             await asyncio.sleep(before["delay_ms"] / 1000)
             if await self._answer(before, scope, receive, send):

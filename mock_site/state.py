@@ -327,13 +327,19 @@ class Portal:
             return True, "Message sent."
 
     # -- injected faults (see faults.py) -----------------------------------------------
-    def fault_fired(self, fault: dict[str, Any], method: str, path: str) -> None:
+    def fault_fired(self, fault: dict[str, Any], method: str, path: str, **details: object) -> None:
         """Log a fault that fired and apply its side effects on the portal's state."""
         from .faults import kind_of  # late import: faults is the HTTP layer above
 
         with self.lock:
             self.fired.append(
-                {"kind": kind_of(fault), "method": method, "path": path, "time": _iso(self.now)}
+                {
+                    "kind": kind_of(fault),
+                    "method": method,
+                    "path": path,
+                    "time": _iso(self.now),
+                    **details,
+                }
             )
             if fault.get("expire_sessions"):
                 self.expire_sessions(fault.get("email"))

@@ -174,3 +174,26 @@ def test_a_scenario_carries_its_faults_and_bad_ones_are_refused() -> None:
     data["faults"] = [{"path": "x", "hang": True, "replace": {"a": "b"}}]
     reset = buyer.http.post("/__mock__/reset", json=data)
     assert reset.status_code == 400 and "faults.0" in reset.text
+
+
+def test_gather_holds_requests_until_enough_are_in_flight(
+    served: MockPortal, client: httpx.Client
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    gather = {**_plain(), "path": f"^/orders/{MAIN}$", "gather": 2, "delay_ms": 60_000}
+    served.portal.faults = [{**gather, "times": 2}]
+    with ThreadPoolExecutor(2) as pool:  # two clients at once: released together, long before
+        pages = list(pool.map(lambda _: client.get(f"/orders/{MAIN}", timeout=30), range(2)))
+    assert [page.status_code for page in pages] == [200, 200]
+    assert [f.get("gathered") for f in served.state()["fired"]] == [2, 2]
+
+    served.portal.faults = [{**gather, "delay_ms": 300, "times": 1}]  # one alone: waits it out
+    assert client.get(f"/orders/{MAIN}").status_code == 200
+    assert served.state()["fired"][-1]["gathered"] == 1
+
+
+def test_gather_needs_a_longest_wait() -> None:
+    buyer = Buyer("awaiting_shipment")
+    bad = install(buyer, {"path": "x", "gather": 2})
+    assert bad.status_code == 400 and "gather needs" in bad.text

@@ -1,0 +1,168 @@
+"""Orders on two browser contexts of one Chromium: really at the same time, each done once.
+
+The mock portal's `gather` fault holds the first order pages it is asked for until two are
+in flight together (or a while has passed), and logs how many it held: so a test sees
+that two workers ran at once without timing anything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from e2e_cli import Assistant, buyer_messages, requests_of, set_faults, wait_until
+
+from mock_site.pytest_plugin import PortalHandle
+
+pytestmark = [pytest.mark.browser, pytest.mark.scenario("demo")]
+
+#: Paid orders of the demo's first account, all awaiting shipment.
+PAID = ("8211279521853383", "8211279521855617", "8211279521856734", "8211279521857851")
+OTHER_ACCOUNT_ORDER = "8300000000000101"  # awaiting shipment, account other@example.com
+ORDER_PAGE = r"^/orders/\d{16}$"
+
+
+def gather_order_pages(portal: PortalHandle, *, wait_ms: int) -> None:
+    """Hold the first two order pages until both are in flight (at most ``wait_ms``)."""
+    set_faults(
+        portal,
+        [{"path": ORDER_PAGE, "method": "GET", "gather": 2, "times": 2, "delay_ms": wait_ms}],
+    )
+
+
+def held_together(portal: PortalHandle) -> list[int]:
+    """How many order pages the gather fault held at once, for each page it released."""
+    return [f["gathered"] for f in portal.state()["fired"] if f["kind"] == "gather"]
+
+
+def test_a_batch_runs_on_two_contexts_at_once(portal: PortalHandle, assistant: Assistant) -> None:
+    gather_order_pages(portal, wait_ms=60_000)
+
+    result = assistant("cancel", *PAID, "--json")  # concurrency 2 is the default
+
+    assert result.returncode == 0, result
+    assert held_together(portal) == [2, 2]  # two order pages were open at the same moment
+    reports = result.json()
+    assert [r["order_id"] for r in reports] == list(PAID)  # reported in the order asked
+    assert {r["status"] for r in reports} == {"waiting_seller"}
+    for order in PAID:
+        assert portal.order_state(order)["state"] == "cancellation_requested"
+        assert len(requests_of(portal, order)) == 1
+        assert len(buyer_messages(portal, order)) == 1
+    # Both contexts needed a login; the portal saw one sign-in, the other worker reused it.
+    assert portal.state()["sign_ins"] == {"buyer@example.com": 1}
+
+
+def test_one_context_when_told(portal: PortalHandle, assistant: Assistant) -> None:
+    # The control: with concurrency 1 the first order page is alone until the wait ends.
+    gather_order_pages(portal, wait_ms=1_500)
+
+    result = assistant("cancel", *PAID[:2], "--json", ORDER_ASSISTANT_CONCURRENCY="1")
+
+    assert result.returncode == 0, result
+    assert held_together(portal)[0] == 1
+    assert all(len(requests_of(portal, order)) == 1 for order in PAID[:2])
+
+
+def test_two_accounts_followed_at_once(
+    portal: PortalHandle, assistant: Assistant, tmp_path: Path
+) -> None:
+    config = tmp_path / "two-accounts.toml"
+    config.write_text(
+        '[[accounts]]\nusername = "other@example.com"\npassword_env = "OTHER_PASSWORD"\n',
+        encoding="utf-8",
+    )
+    assistant.env.update(
+        {"ORDER_ASSISTANT_CONFIG": str(config), "OTHER_PASSWORD": "other-pass-2026"}
+    )
+    first = assistant("cancel", PAID[0], "--json")
+    other = assistant("cancel", "--account", "other@example.com", OTHER_ACCOUNT_ORDER, "--json")
+    assert first.returncode == 0 and other.returncode == 0, (first, other)
+
+    # A day later the scheduled run looks at both cases, one context per account.
+    portal.advance(days=1)
+    gather_order_pages(portal, wait_ms=60_000)
+    run = assistant("run", "--json")
+
+    assert run.returncode == 0, run
+    assert held_together(portal) == [2, 2]
+    assert {(r["account"], r["order_id"]) for r in run.json()} == {
+        ("buyer@example.com", PAID[0]),
+        ("other@example.com", OTHER_ACCOUNT_ORDER),
+    }
+    for order in (PAID[0], OTHER_ACCOUNT_ORDER):
+        assert len(requests_of(portal, order)) == 1
+        assert len(buyer_messages(portal, order)) == 1
+    # Each account signed in once (its first cancel); the run reused the saved logins.
+    assert portal.state()["sign_ins"] == {"buyer@example.com": 1, "other@example.com": 1}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started, directly or not, by ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_killed_batch_leaves_no_browser_and_resumes_once(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    # Both workers' requests reach the portal and are applied; the answers never come.
+    set_faults(
+        portal,
+        [{"path": r"^/orders/\d+/cancel$", "method": "POST", "when": "after", "delay_ms": 60_000}],
+    )
+    process = assistant.start("cancel", *PAID[:3])
+    wait_until(
+        lambda: (
+            sum(len(requests_of(portal, o)) for o in PAID[:3]) == 2 or process.poll() is not None
+        ),
+        timeout=90,
+        what="two cancellation requests in flight at once",
+    )
+    assert process.poll() is None, process.communicate()
+    started = descendants(process.pid)  # the browser server, Chromium, Playwright drivers
+    assert started
+
+    os.kill(process.pid, signal.SIGKILL)  # the assistant alone, as the OOM killer would
+    process.communicate(timeout=30)
+    wait_until(
+        lambda: not any(alive(pid) for pid in started),
+        timeout=30,
+        what="the browser and the drivers to go away with the assistant",
+    )
+
+    set_faults(portal, [])
+    resumed = assistant("run", "--json")
+    assert resumed.returncode == 0, resumed
+    assert {r["status"] for r in resumed.json()} == {"waiting_seller"}
+    for order in PAID[:3]:
+        assert len(requests_of(portal, order)) == 1, order  # never a second request
+        assert len(buyer_messages(portal, order)) == 1, order

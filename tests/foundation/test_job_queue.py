@@ -1,0 +1,41 @@
+"""How the workers share out a command's orders: by account, in order, until told to stop."""
+
+from __future__ import annotations
+
+import time
+
+from assistant.settings import Account
+from assistant.workers import Job, JobQueue
+
+ALEX = Account(username="alex@example.com")
+SAM = Account(username="sam@example.com")
+
+
+def jobs(*accounts: Account) -> list[Job]:
+    return [Job(n, account, f"82112795218500{n:02d}") for n, account in enumerate(accounts)]
+
+
+def test_a_worker_keeps_to_its_account_then_takes_what_is_left() -> None:
+    queue = JobQueue(jobs(ALEX, SAM, ALEX, SAM))
+    taken = [queue.take(prefer="sam@example.com") for _ in range(2)]
+    assert [j.index for j in taken if j] == [1, 3]
+    assert [j.index for j in (queue.take("sam@example.com"), queue.take(None)) if j] == [0, 2]
+    assert queue.take() is None and queue.left == 0
+
+
+def test_nothing_is_handed_out_after_the_deadline_or_a_close() -> None:
+    late = JobQueue(jobs(ALEX, ALEX), deadline=time.monotonic() - 1)
+    assert late.take() is None and late.out_of_time and late.left == 2
+
+    closed = JobQueue(jobs(ALEX, ALEX))
+    assert closed.take() is not None
+    closed.close()
+    assert closed.take() is None and not closed.out_of_time and closed.left == 1
+
+
+def test_a_blocked_account_keeps_its_first_reason() -> None:
+    queue = JobQueue(jobs(ALEX))
+    queue.block("alex@example.com", "captcha")
+    queue.block("alex@example.com", "later reason")
+    assert queue.blocked("alex@example.com") == "captcha"
+    assert queue.blocked("sam@example.com") is None
