@@ -123,11 +123,25 @@ class Journal:
 
     # -- schema -------------------------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest version, one transaction per step."""
-        current = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self._db:
-                self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
+        """Bring the schema to the newest version, one transaction per step.
+
+        The version is read inside a write transaction: two processes or worker threads
+        opening a new journal at once must not both run the same step.
+        """
+        while True:
+            self._db.execute("BEGIN IMMEDIATE")
+            current = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if current >= len(MIGRATIONS):
+                self._db.execute("COMMIT")
+                return
+            try:
+                for statement in _statements(MIGRATIONS[current]):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {current + 1}")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     @property
     def schema_version(self) -> int:
@@ -284,6 +298,17 @@ class Journal:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements, one by one (``executescript`` would commit on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s.rstrip(";").strip()]
 
 
 def _case(row: sqlite3.Row) -> Case:

@@ -65,7 +65,9 @@ def account_for(settings: Settings, username: str | None) -> Account:
     )
 
 
-def _runner(settings: Settings, journal: Journal, session: Session | None) -> Runner:
+def _runner(
+    settings: Settings, journal: Journal, session: Session | None, passwords: list[str]
+) -> Runner:
     recording = session.recording if session else None
     return Runner(
         journal,
@@ -74,13 +76,17 @@ def _runner(settings: Settings, journal: Journal, session: Session | None) -> Ru
         artifacts_dir=settings.artifacts_dir,
         check_interval=timedelta(hours=settings.check_interval_hours),
         evidence=recording.screenshot if recording else None,
-        secrets=lambda: known_secrets(settings),
+        secrets=lambda: known_secrets(settings, passwords),
     )
 
 
-def known_secrets(settings: Settings) -> list[str]:
-    """Every secret value this run could have put on a page or in a request."""
-    values = settings.secret_values()
+def known_secrets(settings: Settings, passwords: list[str] | None = None) -> list[str]:
+    """Every secret value this run could have put on a page or in a request.
+
+    ``passwords``: the configured secrets, resolved before the workers started (a keyring
+    backend need not be thread-safe); the saved logins' cookies are read now.
+    """
+    values = list(passwords) if passwords is not None else settings.secret_values()
     for state in settings.logins_dir.glob("*.json"):
         try:
             cookies = json.loads(state.read_text("utf-8")).get("cookies", [])
@@ -121,12 +127,15 @@ def cancel_orders(
 ) -> list[CaseReport]:
     """Observe, decide and act on each order now (``dry_run``: plan only, nothing clicked)."""
     account = account_for(settings, account_name)
+    # An order named twice is done once: two workers must never work on one order.
+    order_ids = list(dict.fromkeys(order_ids))
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
-    if not dry_run:
-        # Every order asked for is journaled before the first is touched: a batch
-        # killed half-way leaves the rest as due cases that the next `run` resumes.
-        with open_journal(settings.journal_path) as journal:
+    # Opened (created, migrated) here once, before the workers open their own connections.
+    with open_journal(settings.journal_path) as journal:
+        if not dry_run:
+            # Every order asked for is journaled before the first is touched: a batch
+            # killed half-way leaves the rest as due cases that the next `run` resumes.
             now = make_clock(settings)()
             for order_id in order_ids:
                 journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
@@ -204,13 +213,14 @@ def _worker(
     hold_blocked: bool = False,
 ) -> Work:
     """What each worker does: its own journal connection, runner and portals; job by job."""
+    passwords = settings.secret_values()  # resolved here, in the calling thread
 
     def work(browser: Browser, jobs: JobQueue, emit: Emit) -> None:
         with (
             open_journal(settings.journal_path) as journal,
             PortalSet(settings, browser, logins, session) as portals,
         ):
-            runner = _runner(settings, journal, session)
+            runner = _runner(settings, journal, session, passwords)
             while (job := jobs.take(prefer=portals.current)) is not None:
                 user = job.account.username
                 blocked = jobs.blocked(user) if hold_blocked else None
@@ -258,6 +268,8 @@ def _held(journal: Journal, case: Case, error: str, now: datetime) -> CaseReport
 
 def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> CaseReport:
     """Errors outside one case's processing (sign-in, browser) become that case's report."""
+    from playwright.sync_api import Error as PlaywrightError
+
     try:
         return work()
     except NeedsUserError as exc:
@@ -277,6 +289,17 @@ def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> Cas
             error=str(exc),
             error_type=type(exc).__name__,
             exit_code=exc.exit_code,
+        )
+    except PlaywrightError as exc:
+        # Opening the account's context failed (the browser crashed or went away): this
+        # order failed, it stays due in the journal, and the other orders are tried.
+        return CaseReport(
+            account,
+            order_id,
+            "failed",
+            error=f"the browser failed: {str(exc).splitlines()[0]}",
+            error_type="BrowserError",
+            exit_code=3,
         )
 
 

@@ -43,6 +43,10 @@ class JobQueue:
     """The jobs of one command, shared by the workers; stops handing out at the deadline."""
 
     def __init__(self, jobs: Sequence[Job], deadline: float | None = None) -> None:
+        orders = [(job.account.username, job.order_id) for job in jobs]
+        if len(set(orders)) != len(orders):
+            # Two workers on one order could both see "Cancel order" and both submit.
+            raise ValueError("an order may be queued only once per command")
         self._pending = list(jobs)
         self._deadline = deadline
         self._lock = threading.Lock()
@@ -149,8 +153,11 @@ def _run_threads(
                 else:
                     collect(*item)
         finally:
-            # Interrupted: no new order is started; the ones under way finish (a click
-            # abandoned half-way is what makes "done twice" possible).
+            # Interrupted: no new order is started; the ones under way finish (the
+            # browser server ignores the terminal's Ctrl-C).
             jobs.close()
-        for future in futures:
-            future.result()  # a worker's unexpected failure is the command's failure
+    failures = [error for future in futures if (error := future.exception()) is not None]
+    for other in failures[1:]:
+        log.error("another worker failed too: %s", str(other).splitlines()[0])
+    if failures:
+        raise failures[0]  # a worker's unexpected failure is the command's failure

@@ -15,26 +15,30 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import queue
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from assistant.browser import INSTALL_HINT, launch_options, resolve_browser
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, PortalError
 
 log = logging.getLogger(__name__)
 
 #: How long Chromium may take to start behind the server (a cold start on a busy machine).
 START_TIMEOUT_S = 60.0
+#: How long a worker may take to connect to the running server.
+CONNECT_TIMEOUT_MS = 30_000
 
 
 @contextmanager
@@ -54,6 +58,9 @@ def browser_server(
         "headless": options["headless"],
         "args": options["args"],
         "host": "127.0.0.1",
+        # A Ctrl-C is ours to handle (no new order, the ones under way finish): the
+        # server runs in its own session and ignores the terminal's SIGINT.
+        "handleSIGINT": False,
     }
     if "executable_path" in options:
         config["executablePath"] = options["executable_path"]
@@ -83,16 +90,28 @@ def _start(config_file: Path, stderr: IO[str]) -> subprocess.Popen[str]:
         stderr=stderr,
         env=get_driver_env(),
         text=True,
-        preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        start_new_session=True,
+        preexec_fn=_die_with(os.getpid()) if sys.platform == "linux" else None,  # noqa: PLW1509
     )
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM me when the process that started me dies."""
+def _die_with(parent: int) -> Callable[[], None]:
+    """A pre-exec hook: SIGTERM the child when ``parent`` dies (Linux parent-death signal).
+
+    Everything is looked up here, in the parent: between fork and exec the child only
+    calls a function pointer (other threads may hold locks a lookup would need).
+    """
     import ctypes
 
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     pr_set_pdeathsig = 1
-    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return hook
 
 
 def _endpoint(process: subprocess.Popen[str], stderr: IO[str], timeout: float) -> str:
@@ -137,7 +156,17 @@ def _stop(process: subprocess.Popen[str]) -> None:
 def connected_browser(endpoint: str, *, slow_mo: float = 0) -> Iterator[Browser]:
     """This thread's own Playwright, connected to the shared browser; both closed on exit."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.connect(endpoint, slow_mo=slow_mo)
+        try:
+            browser = playwright.chromium.connect(
+                endpoint, slow_mo=slow_mo, timeout=CONNECT_TIMEOUT_MS
+            )
+        except PlaywrightError as exc:
+            # Playwright's message quotes the endpoint, token included: not repeated here.
+            first = str(exc).splitlines()[0].replace(endpoint, "ws://127.0.0.1/…")
+            raise PortalError(
+                f"a worker could not connect to the shared browser: {first}",
+                fix="run `order-assistant doctor`; set concurrency = 1 to use no browser server",
+            ) from None
         try:
             yield browser
         finally:

@@ -7,6 +7,7 @@ message flows on them. It never decides anything: that is the policy's job.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import threading
@@ -142,7 +143,9 @@ class Portal:
     def _sign_in(self, ready: Locator, go: Callable[[], None], signin: SignInPage) -> None:
         with self.gate.lock:
             if self.gate.refused is not None:
-                raise self.gate.refused
+                # A copy: the same exception object raised in several threads would
+                # share (and grow) one traceback and the evidence the runner adds to it.
+                raise copy.copy(self.gate.refused)
             if self._login_generation < self.gate.generation and self._take_saved_login():
                 # Another worker signed in while this one waited: its login may do.
                 retry_safe(go, what="open the page again with the saved login")

@@ -22,6 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.scenario("demo")]
 PAID = ("8211279521853383", "8211279521855617", "8211279521856734", "8211279521857851")
 OTHER_ACCOUNT_ORDER = "8300000000000101"  # awaiting shipment, account other@example.com
 ORDER_PAGE = r"^/orders/\d{16}$"
+#: Long enough for a second worker to start on a loaded machine, shorter than the
+#: assistant's 30 s navigation time-out (a timed-out first page must fail the test).
+WAIT_TOGETHER_MS = 25_000
 
 
 def gather_order_pages(portal: PortalHandle, *, wait_ms: int) -> None:
@@ -38,7 +41,7 @@ def held_together(portal: PortalHandle) -> list[int]:
 
 
 def test_a_batch_runs_on_two_contexts_at_once(portal: PortalHandle, assistant: Assistant) -> None:
-    gather_order_pages(portal, wait_ms=60_000)
+    gather_order_pages(portal, wait_ms=WAIT_TOGETHER_MS)
 
     result = assistant("cancel", *PAID, "--json")  # concurrency 2 is the default
 
@@ -57,13 +60,41 @@ def test_a_batch_runs_on_two_contexts_at_once(portal: PortalHandle, assistant: A
 
 def test_one_context_when_told(portal: PortalHandle, assistant: Assistant) -> None:
     # The control: with concurrency 1 the first order page is alone until the wait ends.
-    gather_order_pages(portal, wait_ms=1_500)
+    gather_order_pages(portal, wait_ms=4_000)
 
     result = assistant("cancel", *PAID[:2], "--json", ORDER_ASSISTANT_CONCURRENCY="1")
 
     assert result.returncode == 0, result
     assert held_together(portal)[0] == 1
     assert all(len(requests_of(portal, order)) == 1 for order in PAID[:2])
+
+
+def test_a_dry_run_batch_plans_on_two_contexts_and_clicks_nothing(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    gather_order_pages(portal, wait_ms=WAIT_TOGETHER_MS)
+
+    result = assistant("cancel", "--dry-run", *PAID, "--json")  # a new data dir: no journal yet
+
+    assert result.returncode == 0, result
+    assert held_together(portal) == [2, 2]
+    plans = result.json()
+    assert [r["order_id"] for r in plans] == list(PAID)
+    assert {r["status"] for r in plans} == {"plan: waiting_seller"}
+    for order in PAID:
+        assert requests_of(portal, order) == []
+        assert buyer_messages(portal, order) == []
+        assert portal.order_state(order)["state"] == "awaiting_shipment"
+
+
+def test_an_order_named_twice_is_done_once(portal: PortalHandle, assistant: Assistant) -> None:
+    result = assistant("cancel", PAID[0], PAID[1], PAID[0], "--json")
+
+    assert result.returncode == 0, result
+    assert [r["order_id"] for r in result.json()] == [PAID[0], PAID[1]]
+    for order in PAID[:2]:
+        assert len(requests_of(portal, order)) == 1
+        assert len(buyer_messages(portal, order)) == 1
 
 
 def test_two_accounts_followed_at_once(
@@ -83,7 +114,7 @@ def test_two_accounts_followed_at_once(
 
     # A day later the scheduled run looks at both cases, one context per account.
     portal.advance(days=1)
-    gather_order_pages(portal, wait_ms=60_000)
+    gather_order_pages(portal, wait_ms=WAIT_TOGETHER_MS)
     run = assistant("run", "--json")
 
     assert run.returncode == 0, run

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from assistant.settings import Account
 from assistant.workers import Job, JobQueue
 
@@ -39,3 +41,10 @@ def test_a_blocked_account_keeps_its_first_reason() -> None:
     queue.block("alex@example.com", "later reason")
     assert queue.blocked("alex@example.com") == "captcha"
     assert queue.blocked("sam@example.com") is None
+
+
+def test_an_order_is_never_queued_twice() -> None:
+    twice = [Job(0, ALEX, "8211279521850032"), Job(1, ALEX, "8211279521850032")]
+    with pytest.raises(ValueError, match="only once"):
+        JobQueue(twice)
+    JobQueue([Job(0, ALEX, "8211279521850032"), Job(1, SAM, "8211279521850032")])
