@@ -52,6 +52,7 @@ class Options:
     portal: str | None = None
     headed: bool = False
     slow_mo: float | None = None
+    concurrency: int | None = None
     record: Path | None = None
 
 
@@ -90,6 +91,12 @@ def _root(
     slow_mo: Annotated[
         float | None, typer.Option("--slow-mo", help="Slow each browser step by N ms")
     ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", help="Orders worked on at once, one browser context each (default 2)"
+        ),
+    ] = None,
     record: Annotated[
         Path | None,
         typer.Option("--record", help="Record the run (HAR, trace, screenshots) into a new DIR"),
@@ -102,7 +109,7 @@ def _root(
         )
     OPTIONS.config, OPTIONS.verbose, OPTIONS.log_format = config, verbose, log_format
     OPTIONS.portal, OPTIONS.headed, OPTIONS.slow_mo = portal, headed, slow_mo
-    OPTIONS.record = record
+    OPTIONS.record, OPTIONS.concurrency = record, concurrency
 
 
 def _session(
@@ -131,7 +138,11 @@ def _settings() -> Settings:
     from assistant.logs import configure_logging
     from assistant.settings import load_settings
 
-    overrides: dict[str, object] = {"portal_url": OPTIONS.portal, "slow_mo": OPTIONS.slow_mo}
+    overrides: dict[str, object] = {
+        "portal_url": OPTIONS.portal,
+        "slow_mo": OPTIONS.slow_mo,
+        "concurrency": OPTIONS.concurrency,
+    }
     if OPTIONS.headed:
         overrides["headless"] = False
     settings = load_settings(OPTIONS.config, **overrides)

@@ -62,7 +62,7 @@ def test_one_context_when_told(portal: PortalHandle, assistant: Assistant) -> No
     # The control: with concurrency 1 the first order page is alone until the wait ends.
     gather_order_pages(portal, wait_ms=4_000)
 
-    result = assistant("cancel", *PAID[:2], "--json", ORDER_ASSISTANT_CONCURRENCY="1")
+    result = assistant("--concurrency", "1", "cancel", *PAID[:2], "--json")
 
     assert result.returncode == 0, result
     assert held_together(portal)[0] == 1
