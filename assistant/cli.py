@@ -1,7 +1,8 @@
 """The ``order-assistant`` command line: the one entry point people and schedulers use.
 
 Exit codes: 0 everything done or progressing; 1 some case needs the user (advice
-printed); 2 usage or configuration error; 3 the portal failed us (changed, unreachable).
+printed); 2 usage or configuration error; 3 the portal failed us (changed, unreachable);
+130 interrupted by the user (what was done is journaled; the rest waits for ``run``).
 Imports are lazy so that ``run`` with nothing due answers without loading Playwright.
 """
 
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done or progressing; 1 a case needs you (advice printed); "
-    "2 usage or configuration error; 3 the portal failed (changed or unreachable)."
+    "2 usage or configuration error; 3 the portal failed (changed or unreachable); "
+    "130 interrupted (the rest waits for the next run)."
 )
 
 app = typer.Typer(

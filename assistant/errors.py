@@ -85,3 +85,9 @@ class PortalChangedError(PortalError):
     """A page no longer matches what the flows expect (unknown label, missing control)."""
 
     exit_code = 3
+
+
+class InterruptedRunError(AssistantError):
+    """The user stopped a command (Ctrl-C); what was done is journaled, the rest stays due."""
+
+    exit_code = 130  # the shell's code for a SIGINT

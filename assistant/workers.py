@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.errors import InterruptedRunError
 from assistant.models import Intent
 from assistant.runner import CaseReport
 from assistant.settings import Account, Settings
@@ -109,16 +110,25 @@ def run_jobs(
         done.append((job.index, report))
         progress(report)
 
-    log.info("%d order(s) on %d browser context(s)", jobs.left, max(workers, 1))
-    if workers <= 1:
-        from flows.session import launched_browser
+    total = jobs.left
+    log.info("%d order(s) on %d browser context(s)", total, max(workers, 1))
+    try:
+        if workers <= 1:
+            from flows.session import launched_browser
 
-        with launched_browser(
-            settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
-        ) as (_, browser):
-            work(browser, jobs, collect)
-    else:
-        _run_threads(settings, jobs, work, workers, collect)
+            with launched_browser(
+                settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
+            ) as (_, browser):
+                work(browser, jobs, collect)
+        else:
+            _run_threads(settings, jobs, work, workers, collect)
+    except KeyboardInterrupt:
+        raise InterruptedRunError(
+            f"interrupted after {len(done)} of {total} order(s)",
+            fix="`order-assistant run` does the rest (an order cut off half-way is settled "
+            "from what the portal shows, never done twice); `order-assistant status` "
+            "shows where each stands",
+        ) from None
     return [report for _, report in sorted(done, key=lambda item: item[0])]
 
 
@@ -139,6 +149,7 @@ def _run_threads(
         finally:
             results.put(None)
 
+    interrupted = False
     with (
         browser_server(settings.browser, headless=settings.headless) as endpoint,
         ThreadPoolExecutor(workers, thread_name_prefix="case-worker") as pool,
@@ -152,10 +163,16 @@ def _run_threads(
                     running -= 1
                 else:
                     collect(*item)
-        finally:
-            # Interrupted: no new order is started; the ones under way finish (the
-            # browser server ignores the terminal's Ctrl-C).
+        except KeyboardInterrupt:
+            # No new order is started; the ones under way finish (the browser server
+            # ignores the terminal's Ctrl-C) before the pool lets us out of this block.
+            interrupted = True
             jobs.close()
+    if interrupted:
+        while not results.empty():
+            if (item := results.get()) is not None:
+                collect(*item)
+        raise KeyboardInterrupt
     failures = [error for future in futures if (error := future.exception()) is not None]
     for other in failures[1:]:
         log.error("another worker failed too: %s", str(other).splitlines()[0])

@@ -197,3 +197,40 @@ def test_killed_batch_leaves_no_browser_and_resumes_once(
     for order in PAID[:3]:
         assert len(requests_of(portal, order)) == 1, order  # never a second request
         assert len(buyer_messages(portal, order)) == 1, order
+
+
+@pytest.mark.slow
+def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    # Each request is applied, then answered 3 s late: Ctrl-C lands while two are in flight.
+    set_faults(
+        portal,
+        [{"path": r"^/orders/\d+/cancel$", "method": "POST", "when": "after", "delay_ms": 3_000}],
+    )
+    process = assistant.start("cancel", *PAID)
+    wait_until(
+        lambda: sum(len(requests_of(portal, o)) for o in PAID) == 2 or process.poll() is not None,
+        timeout=90,
+        what="two cancellation requests in flight at once",
+    )
+    assert process.poll() is None, process.communicate()
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+    out, err = process.communicate(timeout=90)
+
+    assert process.returncode == 130, (out, err)
+    assert "interrupted after 2 of 4 order(s)" in err and "order-assistant run" in err, err
+    started = [o for o in PAID if requests_of(portal, o)]
+    assert len(started) == 2
+    for order in started:  # finished: the request confirmed, the seller messaged
+        assert assistant.case_status(order) == "waiting_seller"
+        assert len(buyer_messages(portal, order)) == 1
+    assert {assistant.case_status(o) for o in PAID if o not in started} == {"new"}
+
+    set_faults(portal, [])
+    resumed = assistant("run", "--json")
+    assert resumed.returncode == 0, resumed
+    assert sorted(r["order_id"] for r in resumed.json()) == sorted(set(PAID) - set(started))
+    for order in PAID:
+        assert len(requests_of(portal, order)) == 1, order
+        assert len(buyer_messages(portal, order)) == 1, order
