@@ -9,6 +9,7 @@ answers every request from the recording.
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,7 @@ class PortalSet:
             base_url=self.settings.portal_url,
             profile=self.profile,
             credentials=login.credentials,
-            storage_state=self.settings.logins_dir / f"{_safe(account.username)}.json",
+            storage_state=self.settings.logins_dir / login_file_name(account.username),
             timeout_ms=self.settings.timeout_ms,
             gate=login.gate,
             **options,
@@ -137,5 +138,12 @@ class PortalSet:
         return portal
 
 
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_.@" else "_" for c in name)
+def login_file_name(username: str) -> str:
+    """The account's saved-login file: readable, and never shared by two accounts.
+
+    The readable part alone could be ("a+b@x" and "a_b@x", or two names differing in case
+    on a case-insensitive disk): a context would then take over another account's login.
+    """
+    readable = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in username)
+    digest = hashlib.sha256(username.encode("utf-8")).hexdigest()[:10]
+    return f"{readable}-{digest}.json"

@@ -1,4 +1,4 @@
-"""How the workers share out a command's orders: by account, in order, until told to stop."""
+"""How the workers share out a command's orders (by account, each once) and keep accounts apart."""
 
 from __future__ import annotations
 
@@ -48,3 +48,12 @@ def test_an_order_is_never_queued_twice() -> None:
     with pytest.raises(ValueError, match="only once"):
         JobQueue(twice)
     JobQueue([Job(0, ALEX, "8211279521850032"), Job(1, SAM, "8211279521850032")])
+
+
+def test_accounts_never_share_a_saved_login_file() -> None:
+    from assistant.portal_set import login_file_name
+
+    names = ["a+b@example.com", "a_b@example.com", "A_b@example.com", "a b@example.com"]
+    files = {login_file_name(name) for name in names}
+    assert len(files) == len(names)
+    assert all(f.startswith(("a_b@example.com-", "A_b@example.com-")) for f in files)
