@@ -23,8 +23,8 @@ from assistant.errors import AssistantError, ConfigError
 from assistant.order_lists import ORDER_ID
 
 if TYPE_CHECKING:
+    from assistant.portal_set import Session
     from assistant.runner import CaseReport
-    from assistant.service import Session
     from assistant.settings import Settings
 
 EXIT_CODES_HELP = (
@@ -120,9 +120,9 @@ def _session(
     """A recording session when ``--record DIR`` was given."""
     if OPTIONS.record is None:
         return None
+    from assistant.portal_set import Session
     from assistant.recording import Recording
     from assistant.schedule import make_clock
-    from assistant.service import Session
 
     recording = Recording(
         OPTIONS.record,
@@ -171,7 +171,7 @@ def _check_order_ids(order_ids: list[str]) -> list[str]:
         cleaned.append(value)
     if not cleaned:
         raise ConfigError("no order given", key="ORDER", fix="name at least one order number")
-    return cleaned
+    return list(dict.fromkeys(cleaned))  # an order named twice is done once
 
 
 def _finish(reports: list[CaseReport], as_json: bool, title: str) -> None:

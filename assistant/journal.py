@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
+
 #: Each entry upgrades the schema by one version; never edit a released entry, append.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -125,21 +127,21 @@ class Journal:
     def migrate(self) -> None:
         """Bring the schema to the newest version, one transaction per step.
 
-        The version is read inside a write transaction: two processes or worker threads
-        opening a new journal at once must not both run the same step.
+        A current journal is only read (no lock: `status` never waits for a writer). A step
+        re-reads the version inside its write transaction: two processes or worker threads
+        opening a new journal at once must not both run it.
         """
-        while True:
+        while self.schema_version < len(MIGRATIONS):
             self._db.execute("BEGIN IMMEDIATE")
-            current = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            if current >= len(MIGRATIONS):
-                self._db.execute("COMMIT")
-                return
             try:
-                for statement in _statements(MIGRATIONS[current]):
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {current + 1}")
+                current = self.schema_version
+                if current < len(MIGRATIONS):
+                    for statement in _statements(MIGRATIONS[current]):
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {current + 1}")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back by itself
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -308,6 +310,8 @@ def _statements(script: str) -> list[str]:
         if sqlite3.complete_statement(current):
             statements.append(current.strip())
             current = ""
+    if current.strip():
+        raise ValueError(f"unterminated statement in a migration: {current.strip()[:60]!r}")
     return [s for s in statements if s.rstrip(";").strip()]
 
 
@@ -326,6 +330,19 @@ def _case(row: sqlite3.Row) -> Case:
     )
 
 
+@retry(
+    retry=retry_if_exception(lambda e: "locked" in str(e)),
+    stop=stop_after_delay(10),
+    wait=wait_fixed(0.05),
+    reraise=True,
+)
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch a new journal to WAL. SQLite does not wait on a lock for this (the busy
+    timeout does not apply), so a second opener of a brand-new file retries briefly."""
+    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        connection.execute("PRAGMA journal_mode = WAL")
+
+
 @contextmanager
 def open_journal(path: Path) -> Iterator[Journal]:
     """Open (creating 0600, migrating) the journal file; closed on exit."""
@@ -335,7 +352,7 @@ def open_journal(path: Path) -> Iterator[Journal]:
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     connection = sqlite3.connect(path, timeout=10, isolation_level=None)
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode = WAL")
+    _use_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
     journal = Journal(connection, path)

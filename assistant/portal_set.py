@@ -10,8 +10,10 @@ answers every request from the recording.
 from __future__ import annotations
 
 import hashlib
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.settings import Account, Settings
@@ -110,7 +112,7 @@ class PortalSet:
             base_url=self.settings.portal_url,
             profile=self.profile,
             credentials=login.credentials,
-            storage_state=self.settings.logins_dir / login_file_name(account.username),
+            storage_state=saved_login_path(self.settings, account.username),
             timeout_ms=self.settings.timeout_ms,
             gate=login.gate,
             **options,
@@ -138,12 +140,27 @@ class PortalSet:
         return portal
 
 
+def _readable(username: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_.@" else "_" for c in username)
+
+
 def login_file_name(username: str) -> str:
     """The account's saved-login file: readable, and never shared by two accounts.
 
     The readable part alone could be ("a+b@x" and "a_b@x", or two names differing in case
     on a case-insensitive disk): a context would then take over another account's login.
     """
-    readable = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in username)
     digest = hashlib.sha256(username.encode("utf-8")).hexdigest()[:10]
-    return f"{readable}-{digest}.json"
+    return f"{_readable(username)}-{digest}.json"
+
+
+def saved_login_path(settings: Settings, username: str) -> Path:
+    """Where the account's login is saved; a login saved under the older, readable-only
+    name is moved there when no other configured account could have written it."""
+    path = settings.logins_dir / login_file_name(username)
+    older = settings.logins_dir / f"{_readable(username)}.json"
+    if not path.exists() and older.is_file():
+        others = [a.username for a in settings.all_accounts() if a.username != username]
+        if all(_readable(other) != _readable(username) for other in others):
+            os.replace(older, path)
+    return path

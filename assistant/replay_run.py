@@ -16,10 +16,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from assistant.models import Intent
+from assistant.portal_set import Session
 from assistant.recording import HAR, copy_journal, load_meta
 from assistant.replay import HarReplayer
 from assistant.runner import CaseReport
-from assistant.service import Session, cancel_orders, run_due
+from assistant.service import cancel_orders, run_due
 from assistant.settings import Settings
 
 

@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import ConfigError, NeedsUserError, PortalError
@@ -24,14 +23,12 @@ from assistant.portal_set import Login, PortalSet, Session, logins_for
 from assistant.runner import CaseReport, Runner
 from assistant.schedule import make_clock
 from assistant.settings import Account, Settings
-from assistant.workers import Emit, Job, JobQueue, Work, run_jobs
+from assistant.workers import Emit, Job, JobQueue, Work, first_line, run_jobs
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
     from flows.orders_page import OrderSummary
-
-__all__ = ["Session", "cancel_orders", "list_orders", "run_due"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +63,7 @@ def account_for(settings: Settings, username: str | None) -> Account:
 
 
 def _runner(
-    settings: Settings, journal: Journal, session: Session | None, passwords: list[str]
+    settings: Settings, journal: Journal, session: Session | None, configured_secrets: list[str]
 ) -> Runner:
     recording = session.recording if session else None
     return Runner(
@@ -76,17 +73,17 @@ def _runner(
         artifacts_dir=settings.artifacts_dir,
         check_interval=timedelta(hours=settings.check_interval_hours),
         evidence=recording.screenshot if recording else None,
-        secrets=lambda: known_secrets(settings, passwords),
+        secrets=lambda: known_secrets(settings, configured_secrets),
     )
 
 
-def known_secrets(settings: Settings, passwords: list[str] | None = None) -> list[str]:
+def known_secrets(settings: Settings, configured: list[str] | None = None) -> list[str]:
     """Every secret value this run could have put on a page or in a request.
 
-    ``passwords``: the configured secrets, resolved before the workers started (a keyring
-    backend need not be thread-safe); the saved logins' cookies are read now.
+    ``configured``: the passwords and TOTP secrets, resolved before the workers started (a
+    keyring backend need not be thread-safe); the saved logins' cookies are read now.
     """
-    values = list(passwords) if passwords is not None else settings.secret_values()
+    values = list(configured) if configured is not None else settings.secret_values()
     for state in settings.logins_dir.glob("*.json"):
         try:
             cookies = json.loads(state.read_text("utf-8")).get("cookies", [])
@@ -140,14 +137,17 @@ def cancel_orders(
             for order_id in order_ids:
                 journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
     jobs = [Job(n, account, order_id, intent) for n, order_id in enumerate(order_ids)]
-    reports = run_jobs(
-        settings,
-        JobQueue(jobs),
-        _worker(settings, logins_for([account]), session, dry_run=dry_run),
-        workers=_workers(settings, session, len(jobs)),
-        progress=progress,
-    )
-    _finish_recording(settings, session, reports)
+    reports: list[CaseReport] = []
+    try:
+        reports = run_jobs(
+            settings,
+            JobQueue(jobs),
+            _work_for(settings, logins_for([account]), session, dry_run=dry_run),
+            workers=_worker_count(settings, session, len(jobs)),
+            progress=progress,
+        )
+    finally:
+        _finish_recording(settings, session, reports)  # scrubbed even when interrupted
     return reports
 
 
@@ -180,31 +180,33 @@ def run_due(
         accounts[account.username] = account
         jobs.append(Job(len(jobs), account, case.order_id))
     queue = JobQueue(jobs, deadline)
-    reports += run_jobs(
-        settings,
-        queue,
-        _worker(settings, logins_for(list(accounts.values())), session, hold_blocked=True),
-        workers=_workers(settings, session, len(jobs)),
-        progress=progress,
-    )
+    try:
+        reports += run_jobs(
+            settings,
+            queue,
+            _work_for(settings, logins_for(list(accounts.values())), session, hold_blocked=True),
+            workers=_worker_count(settings, session, len(jobs)),
+            progress=progress,
+        )
+    finally:
+        _finish_recording(settings, session, reports)  # scrubbed even when interrupted
     if queue.out_of_time:
         log.warning(
             "time budget of %s min used up; %d due case(s) wait for the next run",
             max_minutes,
             queue.left,
         )
-    _finish_recording(settings, session, reports)
     return reports
 
 
-def _workers(settings: Settings, session: Session | None, jobs: int) -> int:
+def _worker_count(settings: Settings, session: Session | None, jobs: int) -> int:
     """How many contexts to run: the setting, no more than there are orders."""
     if session is not None and session.sequential:
         return 1
     return max(1, min(settings.concurrency, jobs))
 
 
-def _worker(
+def _work_for(
     settings: Settings,
     logins: dict[str, Login],
     session: Session | None,
@@ -213,14 +215,14 @@ def _worker(
     hold_blocked: bool = False,
 ) -> Work:
     """What each worker does: its own journal connection, runner and portals; job by job."""
-    passwords = settings.secret_values()  # resolved here, in the calling thread
+    configured_secrets = settings.secret_values()  # resolved here, in the calling thread
 
     def work(browser: Browser, jobs: JobQueue, emit: Emit) -> None:
         with (
             open_journal(settings.journal_path) as journal,
             PortalSet(settings, browser, logins, session) as portals,
         ):
-            runner = _runner(settings, journal, session, passwords)
+            runner = _runner(settings, journal, session, configured_secrets)
             while (job := jobs.take(prefer=portals.current)) is not None:
                 user = job.account.username
                 blocked = jobs.blocked(user) if hold_blocked else None
@@ -231,7 +233,7 @@ def _worker(
                     emit(job, _held(journal, case, blocked, runner.clock()))
                     continue
 
-                def one(job: Job = job) -> CaseReport:
+                def process_job(job: Job = job) -> CaseReport:
                     return runner.process(
                         portals.get(job.account),
                         job.account.username,
@@ -240,10 +242,14 @@ def _worker(
                         dry_run=dry_run,
                     )
 
-                report = _guarded(user, job.order_id, one)
-                if report.error_type == "NeedsUserError":
+                report = _guarded(user, job.order_id, process_job)
+                if hold_blocked and report.error_type == "NeedsUserError":
                     # a human must sign in; other accounts go on
                     jobs.block(user, report.error or "a person must sign in")
+                if report.error_type == "BrowserError":
+                    portals.close()  # a fresh context for the next order
+                    if not browser.is_connected():
+                        jobs.close()  # the browser is gone: the rest stays due
                 emit(job, report)
 
     return work
@@ -291,13 +297,13 @@ def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> Cas
             exit_code=exc.exit_code,
         )
     except PlaywrightError as exc:
-        # Opening the account's context failed (the browser crashed or went away): this
-        # order failed, it stays due in the journal, and the other orders are tried.
+        # The browser failed under the flows (crashed, went away, context not created):
+        # this order failed and stays due in the journal; the other orders are tried.
         return CaseReport(
             account,
             order_id,
             "failed",
-            error=f"the browser failed: {str(exc).splitlines()[0]}",
+            error=f"the browser failed: {first_line(exc)}",
             error_type="BrowserError",
             exit_code=3,
         )
@@ -315,8 +321,3 @@ def list_orders(settings: Settings, account_name: str | None) -> list[OrderSumma
         PortalSet(settings, browser, logins_for([account])) as portals,
     ):
         return portals.get(account).list_orders()
-
-
-def journal_path_for(settings: Settings) -> Path:
-    """Where the journal lives (for ``status``)."""
-    return settings.journal_path

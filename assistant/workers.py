@@ -3,21 +3,23 @@
 A job is one order of one account. With one worker (one order, ``concurrency = 1``, or a
 run being recorded or replayed) it all happens in the calling thread, on a browser it
 launches. With more, Chromium runs behind a browser server (``flows.browser_server``)
-and each worker thread drives its own context in it. Workers keep to the account they
-are signed in to, so each holds one context at a time; reports come back to the calling
-thread, which alone shows progress.
+and each worker thread drives its own context in it (one at a time: ``PortalSet``);
+workers prefer the account they are signed in to, so contexts are rarely reopened.
+Reports come back to the calling thread, which alone shows progress. Ctrl-C is the same
+on both paths: no new order, the ones under way finish; a second Ctrl-C stops at once.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import InterruptedRunError
 from assistant.models import Intent
@@ -111,25 +113,70 @@ def run_jobs(
         progress(report)
 
     total = jobs.left
+    if not total:
+        return []
     log.info("%d order(s) on %d browser context(s)", total, max(workers, 1))
+    ctrl_c = CtrlC(jobs)
     try:
-        if workers <= 1:
-            from flows.session import launched_browser
+        with ctrl_c:
+            if workers <= 1:
+                from flows.session import launched_browser
 
-            with launched_browser(
-                settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
-            ) as (_, browser):
-                work(browser, jobs, collect)
-        else:
-            _run_threads(settings, jobs, work, workers, collect)
+                with launched_browser(
+                    settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
+                ) as (_, browser):
+                    work(browser, jobs, collect)
+            else:
+                _run_threads(settings, jobs, work, workers, collect)
+    except Exception as exc:
+        if not ctrl_c.pressed:
+            if done:
+                log.error(
+                    "%d of %d order(s) done before this failure; `order-assistant status` "
+                    "shows where each stands",
+                    len(done),
+                    total,
+                )
+            raise
+        log.warning("after Ctrl-C: %s", first_line(exc))  # stopped at once, cut off
     except KeyboardInterrupt:
+        pass  # the second Ctrl-C
+    if ctrl_c.pressed:
         raise InterruptedRunError(
             f"interrupted after {len(done)} of {total} order(s)",
-            fix="`order-assistant run` does the rest (an order cut off half-way is settled "
-            "from what the portal shows, never done twice); `order-assistant status` "
-            "shows where each stands",
-        ) from None
+            fix="run the command again, or `order-assistant run` for the journaled cases (an "
+            "order cut off half-way is settled from what the portal shows, never done twice); "
+            "`order-assistant status` shows where each stands",
+        )
     return [report for _, report in sorted(done, key=lambda item: item[0])]
+
+
+class CtrlC:
+    """The first Ctrl-C starts no new order and lets the ones under way finish; a second
+    stops at once. (Only the main thread receives signals; elsewhere this does nothing.)"""
+
+    def __init__(self, jobs: JobQueue) -> None:
+        self.jobs = jobs
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._first)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def _first(self, _signum: int, _frame: object) -> None:
+        self.pressed = True
+        self.jobs.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        log.warning(
+            "Ctrl-C: finishing the order(s) under way, starting no new one "
+            "(Ctrl-C again stops at once)"
+        )
 
 
 def _run_threads(
@@ -149,32 +196,32 @@ def _run_threads(
         finally:
             results.put(None)
 
-    interrupted = False
-    with (
-        browser_server(settings.browser, headless=settings.headless) as endpoint,
-        ThreadPoolExecutor(workers, thread_name_prefix="case-worker") as pool,
-    ):
+    with browser_server(settings.browser, headless=settings.headless) as endpoint:
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="case-worker")
         futures = [pool.submit(worker) for _ in range(workers)]
-        running = workers
         try:
+            running = workers
             while running:
                 item = results.get()
                 if item is None:
                     running -= 1
                 else:
                     collect(*item)
-        except KeyboardInterrupt:
-            # No new order is started; the ones under way finish (the browser server
-            # ignores the terminal's Ctrl-C) before the pool lets us out of this block.
-            interrupted = True
+        except BaseException:
+            # Stopping at once (a second Ctrl-C): the browser server goes now, and the
+            # workers' calls fail; whatever was cut off is settled by the next run.
             jobs.close()
-    if interrupted:
-        while not results.empty():
-            if (item := results.get()) is not None:
-                collect(*item)
-        raise KeyboardInterrupt
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     failures = [error for future in futures if (error := future.exception()) is not None]
     for other in failures[1:]:
-        log.error("another worker failed too: %s", str(other).splitlines()[0])
+        log.error("another worker failed too: %s", first_line(other))
     if failures:
         raise failures[0]  # a worker's unexpected failure is the command's failure
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line for a log or a report (its type when it has no message)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

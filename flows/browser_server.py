@@ -59,7 +59,7 @@ def browser_server(
         "args": options["args"],
         "host": "127.0.0.1",
         # A Ctrl-C is ours to handle (no new order, the ones under way finish): the
-        # server runs in its own session and ignores the terminal's SIGINT.
+        # server runs in its own session and would ignore the terminal's SIGINT anyway.
         "handleSIGINT": False,
     }
     if "executable_path" in options:
@@ -98,18 +98,20 @@ def _start(config_file: Path, stderr: IO[str]) -> subprocess.Popen[str]:
 def _die_with(parent: int) -> Callable[[], None]:
     """A pre-exec hook: SIGTERM the child when ``parent`` dies (Linux parent-death signal).
 
-    Everything is looked up here, in the parent: between fork and exec the child only
-    calls a function pointer (other threads may hold locks a lookup would need).
+    The library, the function and the values are bound here, in the parent: between fork
+    and exec the child runs a few calls on them and loads nothing (another thread of the
+    parent may have held an import or loader lock at the fork).
     """
     import ctypes
 
     prctl = ctypes.CDLL(None, use_errno=True).prctl
-    pr_set_pdeathsig = 1
+    pr_set_pdeathsig, sigterm = 1, int(signal.SIGTERM)
+    getppid, exit_now = os.getppid, os._exit
 
     def hook() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            os._exit(1)
+        prctl(pr_set_pdeathsig, sigterm)
+        if getppid() != parent:  # the parent died before the signal was armed
+            exit_now(1)
 
     return hook
 

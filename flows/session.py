@@ -38,7 +38,10 @@ def launched_browser(
     choice = resolve_browser(browser_setting)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            **launch_options(choice, headless=headless, slow_mo=slow_mo)
+            **launch_options(choice, headless=headless, slow_mo=slow_mo),
+            # Ctrl-C is the assistant's to handle (finish the order under way, then stop);
+            # by default the driver would close the browser under it.
+            handle_sigint=False,
         )
         try:
             yield playwright, browser

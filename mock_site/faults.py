@@ -9,8 +9,9 @@ looks. The scenario's `nuisances.slow_ms` delays every page and the orders JSON.
 Besides a status, a fault can drop the connection, never answer, redirect elsewhere,
 rewrite the page's text (a renamed button, an unknown label), sign every session out,
 demand a captcha or a code at the next sign-in, or make the seller act at that moment.
-A `gather` fault holds its requests until that many are in flight together, which shows
-whether a client really works on several pages at once. Every fault that fires is logged
+A `gather` fault holds its first matching requests until that many are in flight
+together (the first group only: use `times` to bound it), which shows whether a client
+really works on several pages at once. Every fault that fires is logged
 in the state's `fired` list (kind, method, path; `gathered` for a gather).
 """
 
@@ -66,8 +67,8 @@ class Fault(BaseModel):
         default=None,
         ge=2,
         le=16,
-        description="hold matching requests until this many are held at once (at most "
-        "delay_ms), then let them all through",
+        description="hold the first matching requests until this many are held at once "
+        "(at most delay_ms), then let them through; later matches pass at once",
     )
 
     @model_validator(mode="after")

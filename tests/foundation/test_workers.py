@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,3 +58,25 @@ def test_accounts_never_share_a_saved_login_file() -> None:
     files = {login_file_name(name) for name in names}
     assert len(files) == len(names)
     assert all(f.startswith(("a_b@example.com-", "A_b@example.com-")) for f in files)
+
+
+def test_a_login_saved_under_the_older_name_is_kept(tmp_path: Path) -> None:
+    from assistant.portal_set import saved_login_path
+    from assistant.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, username="alex@example.com")
+    settings.logins_dir.mkdir(parents=True)
+    (settings.logins_dir / "alex@example.com.json").write_text("{}", encoding="utf-8")
+    path = saved_login_path(settings, "alex@example.com")
+    assert path.name.startswith("alex@example.com-") and path.read_text("utf-8") == "{}"
+
+    # Two accounts that the older name could not tell apart: neither takes the file.
+    shared = Settings(
+        data_dir=tmp_path / "shared",
+        username="a+b@example.com",
+        accounts=[Account(username="a_b@example.com")],
+    )
+    shared.logins_dir.mkdir(parents=True)
+    (shared.logins_dir / "a_b@example.com.json").write_text("{}", encoding="utf-8")
+    assert not saved_login_path(shared, "a+b@example.com").exists()
+    assert not saved_login_path(shared, "a_b@example.com").exists()
