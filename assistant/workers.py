@@ -158,16 +158,19 @@ class CtrlC:
     def __init__(self, jobs: JobQueue) -> None:
         self.jobs = jobs
         self.pressed = False
+        self._installed = False
         self._previous: Any = None
 
     def __enter__(self) -> CtrlC:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._first)
+            self._installed = True
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            # None: the handler before was not set from Python; Python's own is the default.
+            signal.signal(signal.SIGINT, self._previous or signal.default_int_handler)
 
     def _first(self, _signum: int, _frame: object) -> None:
         self.pressed = True

@@ -80,3 +80,18 @@ def test_a_login_saved_under_the_older_name_is_kept(tmp_path: Path) -> None:
     (shared.logins_dir / "a_b@example.com.json").write_text("{}", encoding="utf-8")
     assert not saved_login_path(shared, "a+b@example.com").exists()
     assert not saved_login_path(shared, "a_b@example.com").exists()
+
+
+def test_the_first_ctrl_c_stops_the_queue_and_the_handler_is_put_back() -> None:
+    import signal
+
+    from assistant.workers import CtrlC
+
+    before = signal.getsignal(signal.SIGINT)
+    queue = JobQueue(jobs(ALEX, ALEX))
+    with CtrlC(queue) as ctrl_c:
+        signal.raise_signal(signal.SIGINT)  # the first: no exception, the queue closes
+        assert ctrl_c.pressed and queue.take() is None and queue.left == 2
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # the second stops at once
+    assert signal.getsignal(signal.SIGINT) is before
