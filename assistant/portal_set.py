@@ -88,11 +88,16 @@ class PortalSet:
         self.close()
 
     def close(self) -> None:
-        """Close the open context (the recording's trace is written first)."""
-        self._stack.close()
-        self._stack = ExitStack()
+        """Close the open context (the recording's trace is written first).
+
+        With the browser gone (crashed, killed) there is nothing left to close, and
+        trying would only raise over the error that ended it.
+        """
+        stack, self._stack = self._stack, ExitStack()
         self._portal = None
         self.current = None
+        if self.browser.is_connected():
+            stack.close()
 
     def get(self, account: Account) -> Portal:
         """The account's portal, opening its context (and closing another's) if needed."""

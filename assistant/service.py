@@ -246,10 +246,10 @@ def _work_for(
                 if hold_blocked and report.error_type == "NeedsUserError":
                     # a human must sign in; other accounts go on
                     jobs.block(user, report.error or "a person must sign in")
-                if report.error_type == "BrowserError":
+                if report.error and not browser.is_connected():
+                    jobs.close()  # the browser is gone: the other orders stay due, untried
+                elif report.error_type == "BrowserError":
                     portals.close()  # a fresh context for the next order
-                    if not browser.is_connected():
-                        jobs.close()  # the browser is gone: the rest stays due
                 emit(job, report)
 
     return work

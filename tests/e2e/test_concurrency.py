@@ -7,6 +7,7 @@ that two workers ran at once without timing anything.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -211,8 +212,9 @@ def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
     )
     process = assistant.start("--concurrency", str(contexts), "cancel", *PAID)
     wait_until(
-        lambda: sum(len(requests_of(portal, o)) for o in PAID) == contexts
-        or process.poll() is not None,
+        lambda: (
+            sum(len(requests_of(portal, o)) for o in PAID) == contexts or process.poll() is not None
+        ),
         timeout=90,
         what=f"{contexts} cancellation request(s) in flight",
     )
@@ -234,6 +236,64 @@ def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
     resumed = assistant("run", "--json")
     assert resumed.returncode == 0, resumed
     assert sorted(r["order_id"] for r in resumed.json()) == sorted(set(PAID) - set(started))
+    for order in PAID:
+        assert len(requests_of(portal, order)) == 1, order
+        assert len(buyer_messages(portal, order)) == 1, order
+
+
+BROWSER_NAMES = {
+    "chromium",
+    "chromium-browser",
+    "chrome",
+    "headless_shell",
+    "chrome-headless-shell",
+}
+
+
+def browser_process(root: int) -> int:
+    """The Chromium browser process (not a renderer or helper) started under ``root``."""
+    for pid in descendants(root):
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        name = Path(args[0].decode()).name
+        if name in BROWSER_NAMES and not any(a.startswith(b"--type=") for a in args):
+            return pid
+    raise AssertionError("no browser process found")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_browser_crash_fails_the_orders_under_way_and_keeps_the_rest(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    set_faults(
+        portal,
+        [{"path": r"^/orders/\d+/cancel$", "method": "POST", "when": "after", "delay_ms": 60_000}],
+    )
+    process = assistant.start("cancel", *PAID, "--json")
+    wait_until(
+        lambda: sum(len(requests_of(portal, o)) for o in PAID) == 2 or process.poll() is not None,
+        timeout=90,
+        what="two cancellation requests in flight",
+    )
+    assert process.poll() is None, process.communicate()
+    os.kill(browser_process(process.pid), signal.SIGKILL)  # Chromium dies under both workers
+    out, err = process.communicate(timeout=90)
+
+    assert process.returncode == 3, (out, err)
+    assert "Traceback" not in err, err
+    reports = {r["order_id"]: r for r in json.loads(out)}
+    assert len(reports) == 2 and {r["status"] for r in reports.values()} == {"failed"}
+    assert all("browser" in r["error"] for r in reports.values()), reports
+    started = [o for o in PAID if requests_of(portal, o)]
+    assert sorted(reports) == sorted(started)
+
+    set_faults(portal, [])
+    resumed = assistant("run", "--json")
+    assert resumed.returncode == 0, resumed
+    assert {r["status"] for r in resumed.json()} == {"waiting_seller"}
     for order in PAID:
         assert len(requests_of(portal, order)) == 1, order
         assert len(buyer_messages(portal, order)) == 1, order
