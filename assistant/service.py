@@ -200,10 +200,10 @@ def run_due(
 
 
 def _worker_count(settings: Settings, session: Session | None, jobs: int) -> int:
-    """How many contexts to run: the setting, no more than there are orders."""
+    """How many contexts to run: the setting, one per ``min_orders_per_context`` orders."""
     if session is not None and session.sequential:
         return 1
-    return max(1, min(settings.concurrency, jobs))
+    return max(1, min(settings.concurrency, jobs // settings.min_orders_per_context))
 
 
 def _work_for(

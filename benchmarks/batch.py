@@ -56,6 +56,7 @@ def run_batch(
             Account(username=a["email"], password=SecretStr(a["password"])) for a in ACCOUNTS
         ],
         concurrency=concurrency,
+        min_orders_per_context=1,  # exactly `concurrency` contexts, however few orders
         now=NOW,
     )
     with open_journal(settings.journal_path) as journal:

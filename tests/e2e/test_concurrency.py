@@ -28,6 +28,12 @@ ORDER_PAGE = r"^/orders/\d{16}$"
 WAIT_TOGETHER_MS = 25_000
 
 
+@pytest.fixture(autouse=True)
+def every_order_counts(assistant: Assistant) -> None:
+    """A context per order: these tests use few orders (the default waits for 6 each)."""
+    assistant.env["ORDER_ASSISTANT_MIN_ORDERS_PER_CONTEXT"] = "1"
+
+
 def gather_order_pages(portal: PortalHandle, *, wait_ms: int) -> None:
     """Hold the first two order pages until both are in flight (at most ``wait_ms``)."""
     set_faults(
@@ -59,11 +65,20 @@ def test_a_batch_runs_on_two_contexts_at_once(portal: PortalHandle, assistant: A
     assert portal.state()["sign_ins"] == {"buyer@example.com": 1}
 
 
-def test_one_context_when_told(portal: PortalHandle, assistant: Assistant) -> None:
-    # The control: with concurrency 1 the first order page is alone until the wait ends.
+@pytest.mark.parametrize(
+    "told",
+    [("--concurrency", "1"), ()],
+    ids=["concurrency-1", "too-few-orders-for-two"],
+)
+def test_one_context_when_told_or_too_few_orders(
+    portal: PortalHandle, assistant: Assistant, told: tuple[str, ...]
+) -> None:
+    # The control: in one context the first order page is alone until the wait ends.
+    if not told:
+        del assistant.env["ORDER_ASSISTANT_MIN_ORDERS_PER_CONTEXT"]  # the default: 6
     gather_order_pages(portal, wait_ms=4_000)
 
-    result = assistant("--concurrency", "1", "cancel", *PAID[:2], "--json")
+    result = assistant(*told, "cancel", *PAID[:2], "--json")
 
     assert result.returncode == 0, result
     assert held_together(portal)[0] == 1
