@@ -7,6 +7,12 @@ to do next; the CLI maps the classes to documented exit codes.
 from __future__ import annotations
 
 
+def first_line(error: BaseException) -> str:
+    """An error's first line for a log or a report (its type when it has no message)."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 class AssistantError(Exception):
     """Root of every error the assistant raises on purpose."""
 

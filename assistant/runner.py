@@ -23,7 +23,13 @@ from assistant.case_history import (
     first_seen,
     message_key,
 )
-from assistant.errors import AssistantError, NeedsUserError, OrderNotFoundError, PortalError
+from assistant.errors import (
+    AssistantError,
+    NeedsUserError,
+    OrderNotFoundError,
+    PortalError,
+    first_line,
+)
 from assistant.journal import Case, Journal
 from assistant.models import (
     Action,
@@ -383,7 +389,7 @@ class Runner:
         try:
             portal.end_case(path)
         except PlaywrightError as trace_error:  # evidence is best effort, never the failure
-            log.warning("no trace for order %s: %s", order_id, str(trace_error).splitlines()[0])
+            log.warning("no trace for order %s: %s", order_id, first_line(trace_error))
             return None
         if not path.exists():
             return None

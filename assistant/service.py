@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from assistant.errors import ConfigError, NeedsUserError, PortalError
+from assistant.errors import ConfigError, NeedsUserError, PortalError, first_line
 from assistant.journal import Case, Journal, open_journal
 from assistant.models import Intent, Preferences
 from assistant.portal_set import Login, PortalSet, Session, logins_for
 from assistant.runner import CaseReport, Runner
 from assistant.schedule import make_clock
 from assistant.settings import Account, Settings
-from assistant.workers import Emit, Job, JobQueue, Work, first_line, run_jobs
+from assistant.workers import Emit, Job, JobQueue, Work, run_jobs
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -124,8 +124,6 @@ def cancel_orders(
 ) -> list[CaseReport]:
     """Observe, decide and act on each order now (``dry_run``: plan only, nothing clicked)."""
     account = account_for(settings, account_name)
-    # An order named twice is done once: two workers must never work on one order.
-    order_ids = list(dict.fromkeys(order_ids))
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
     # Opened (created, migrated) here once, before the workers open their own connections.

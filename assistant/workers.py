@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import InterruptedRunError
+from assistant.errors import InterruptedRunError, first_line
 from assistant.models import Intent
 from assistant.runner import CaseReport
 from assistant.settings import Account, Settings
@@ -223,8 +223,3 @@ def _run_threads(
     if failures:
         raise failures[0]  # a worker's unexpected failure is the command's failure
 
-
-def first_line(error: BaseException) -> str:
-    """An error's first line for a log or a report (its type when it has no message)."""
-    lines = str(error).strip().splitlines()
-    return lines[0] if lines else type(error).__name__

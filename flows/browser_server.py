@@ -31,7 +31,7 @@ from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from assistant.browser import INSTALL_HINT, launch_options, resolve_browser
-from assistant.errors import ConfigError, PortalError
+from assistant.errors import ConfigError, PortalError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ def connected_browser(endpoint: str, *, slow_mo: float = 0) -> Iterator[Browser]
             )
         except PlaywrightError as exc:
             # Playwright's message quotes the endpoint, token included: not repeated here.
-            first = str(exc).splitlines()[0].replace(endpoint, "ws://127.0.0.1/…")
+            first = first_line(exc).replace(endpoint, "ws://127.0.0.1/…")
             raise PortalError(
                 f"a worker could not connect to the shared browser: {first}",
                 fix="run `order-assistant doctor`; set concurrency = 1 to use no browser server",

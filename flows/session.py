@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 from playwright.sync_api import Error as PlaywrightError
 
 from assistant.browser import launch_options, resolve_browser
-from assistant.errors import PortalError
+from assistant.errors import PortalError, first_line
 from flows.profile import PortalProfile
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def evidence_screenshot(page: Page, path: Path, *, full_page: bool = False) -> s
     try:
         page.screenshot(path=path, full_page=full_page, mask=[page.locator("input[type=password]")])
     except PlaywrightError as exc:
-        log.warning("no screenshot %s: %s", path.name, str(exc).splitlines()[0])
+        log.warning("no screenshot %s: %s", path.name, first_line(exc))
         return None
     return str(path)
 
