@@ -114,19 +114,120 @@ async def login_page(request: Request) -> Response:
     return render(request, "login.html", {"step": "identify", "next": _next(request)})
 
 
-async def login_identify(request: Request) -> Response:
-    form = await checked_form(request)
+# -- the sign-in steps, shared by both skins ---------------------------------------------
+# Each returns (error, step): error is the message to show (None when the step passed);
+# step is where the buyer goes next: "identify" (start again), "password", "verify",
+# "captcha" or "done" (signed in).
+NO_EMAIL = "Please enter your email or phone number."
+SLIDE = "Please slide to verify."
+
+
+def masked_email(email: str) -> str:
+    return email[:1] + "***" + email[email.find("@") :]
+
+
+def step_identify(request: Request, email: str) -> tuple[str | None, str]:
     portal_of(request).counts["login_identify"] += 1
-    email = str(form.get("email", "")).strip()
-    nxt = safe_next(str(form.get("next", "")))
+    email = email.strip()
     if not email:
-        return render(
-            request,
-            "login.html",
-            {"step": "identify", "next": nxt, "error": "Please enter your email or phone number."},
-        )
+        return NO_EMAIL, "identify"
     session = session_of(request)
     session.pending_email, session.stage = email, None
+    return None, "password"
+
+
+def step_password(request: Request, password: str) -> tuple[str | None, str]:
+    portal, session = portal_of(request), session_of(request)
+    email = session.pending_email
+    if not email:
+        return None, "identify"
+    with portal.lock:
+        portal.counts["login_password"] += 1
+        account = next((a for a in portal.scenario.accounts if a.email == email), None)
+        guard = portal.guard(email)
+        error = None
+        if guard.locked_until is not None and portal.now < guard.locked_until:
+            error = LOCKED
+        elif account is None or password != account.password:
+            guard.failures += 1
+            error = BAD_CREDENTIALS
+            if guard.failures >= LOCKOUT_AFTER:
+                guard.locked_until, guard.failures, error = portal.now + LOCKOUT_FOR, 0, LOCKED
+        if error is not None or account is None:
+            return error or BAD_CREDENTIALS, "password"
+        guard.failures, guard.locked_until = 0, None
+        challenge = portal.challenges.pop(email, None)
+        if account.verification is not None or challenge == "code":
+            session.stage = "verify"
+            session.code = INJECTED_CODE if account.verification is None else None
+            return None, "verify"
+        if account.captcha or challenge == "captcha":
+            session.stage = "captcha"
+            return None, "captcha"
+        portal.sign_in(session, email)
+    return None, "done"
+
+
+def _account(request: Request, stage: str) -> Any:
+    session = session_of(request)
+    if session.stage != stage or not session.pending_email:
+        return None
+    portal = portal_of(request)
+    return next((a for a in portal.scenario.accounts if a.email == session.pending_email), None)
+
+
+def step_verify(request: Request, code: str) -> tuple[str | None, str]:
+    account = _account(request, "verify")
+    portal, session = portal_of(request), session_of(request)
+    portal.counts["login_verify"] += 1
+    if account is None or (account.verification is None and session.code is None):
+        return None, "identify"
+    code = code.strip()
+    v = account.verification
+    if v is None:
+        ok = code == session.code
+    else:
+        ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
+    if not ok:
+        return BAD_CODE, "verify"
+    if account.captcha:
+        session.stage = "captcha"
+        return None, "captcha"
+    portal.sign_in(session, account.email)
+    return None, "done"
+
+
+def step_captcha(request: Request, slider: str) -> tuple[str | None, str]:
+    account = _account(request, "captcha")
+    portal_of(request).counts["login_captcha"] += 1
+    if account is None:
+        return None, "identify"
+    try:
+        slid = float(slider)
+    except ValueError:
+        slid = 0
+    if slid < 100:
+        return SLIDE, "captcha"
+    portal_of(request).sign_in(session_of(request), account.email)
+    return None, "done"
+
+
+def sign_out(request: Request) -> None:
+    portal_of(request).counts["logout"] += 1
+    session = session_of(request)
+    session.user = session.pending_email = session.stage = None
+
+
+# -- the accessible skin's sign-in pages ------------------------------------------------
+_STEP_URLS = {"identify": "", "password": "/password", "verify": "/verify", "captcha": "/captcha"}
+
+
+async def login_identify(request: Request) -> Response:
+    form = await checked_form(request)
+    nxt = safe_next(str(form.get("next", "")))
+    error, _ = step_identify(request, str(form.get("email", "")))
+    if error:
+        return render(request, "login.html", {"step": "identify", "next": nxt, "error": error})
     return redirect(request, _login_url("/password", nxt))
 
 
@@ -143,55 +244,24 @@ async def password_page(request: Request) -> Response:
 
 async def login_password(request: Request) -> Response:
     form = await checked_form(request)
-    portal, session = portal_of(request), session_of(request)
     nxt = safe_next(str(form.get("next", "")))
-    email = session.pending_email
-    if not email:
-        return redirect(request, _login_url("", nxt))
-    with portal.lock:
-        portal.counts["login_password"] += 1
-        account = next((a for a in portal.scenario.accounts if a.email == email), None)
-        guard = portal.guard(email)
-        error = None
-        if guard.locked_until is not None and portal.now < guard.locked_until:
-            error = LOCKED
-        elif account is None or form.get("password") != account.password:
-            guard.failures += 1
-            error = BAD_CREDENTIALS
-            if guard.failures >= LOCKOUT_AFTER:
-                guard.locked_until, guard.failures, error = portal.now + LOCKOUT_FOR, 0, LOCKED
-        if error is not None or account is None:
-            return render(
-                request,
-                "login.html",
-                {"step": "password", "next": nxt, "email": email, "error": error},
-            )
-        guard.failures, guard.locked_until = 0, None
-        challenge = portal.challenges.pop(email, None)
-        if account.verification is not None or challenge == "code":
-            session.stage = "verify"
-            session.code = INJECTED_CODE if account.verification is None else None
-            return redirect(request, _login_url("/verify", nxt))
-        if account.captcha or challenge == "captcha":
-            session.stage = "captcha"
-            return redirect(request, _login_url("/captcha", nxt))
-        portal.sign_in(session, email)
-    return redirect(request, nxt)
-
-
-def _account(request: Request, stage: str) -> Any:
-    session = session_of(request)
-    if session.stage != stage or not session.pending_email:
-        return None
-    portal = portal_of(request)
-    return next((a for a in portal.scenario.accounts if a.email == session.pending_email), None)
+    email = session_of(request).pending_email
+    error, step = step_password(request, str(form.get("password", "")))
+    if error is not None:
+        return render(
+            request,
+            "login.html",
+            {"step": "password", "next": nxt, "email": email, "error": error},
+        )
+    if step == "done":
+        return redirect(request, nxt)
+    return redirect(request, _login_url(_STEP_URLS[step], nxt))
 
 
 async def verify_page(request: Request) -> Response:
     if _account(request, "verify") is None:
         return redirect(request, _login_url("", _next(request)))
-    email = session_of(request).pending_email or ""
-    masked = email[:1] + "***" + email[email.find("@") :]
+    masked = masked_email(session_of(request).pending_email or "")
     return render(
         request, "login.html", {"step": "verify", "next": _next(request), "masked": masked}
     )
@@ -200,29 +270,17 @@ async def verify_page(request: Request) -> Response:
 async def login_verify(request: Request) -> Response:
     form = await checked_form(request)
     nxt = safe_next(str(form.get("next", "")))
-    account = _account(request, "verify")
-    portal, session = portal_of(request), session_of(request)
-    portal.counts["login_verify"] += 1
-    if account is None or (account.verification is None and session.code is None):
-        return redirect(request, _login_url("", nxt))
-    code = str(form.get("code", "")).strip()
-    v = account.verification
-    if v is None:
-        ok = code == session.code
-    else:
-        ok = code == v.code if v.code else pyotp.TOTP(v.totp_secret).verify(code, valid_window=1)
-    if not ok:
-        masked = account.email[:1] + "***" + account.email[account.email.find("@") :]
+    email = session_of(request).pending_email or ""
+    error, step = step_verify(request, str(form.get("code", "")))
+    if error is not None:
         return render(
             request,
             "login.html",
-            {"step": "verify", "next": nxt, "masked": masked, "error": BAD_CODE},
+            {"step": "verify", "next": nxt, "masked": masked_email(email), "error": error},
         )
-    if account.captcha:
-        session.stage = "captcha"
-        return redirect(request, _login_url("/captcha", nxt))
-    portal.sign_in(session, account.email)
-    return redirect(request, nxt)
+    if step == "done":
+        return redirect(request, nxt)
+    return redirect(request, _login_url(_STEP_URLS[step], nxt))
 
 
 async def captcha_page(request: Request) -> Response:
@@ -238,26 +296,17 @@ async def captcha_frame(request: Request) -> Response:
 async def login_captcha(request: Request) -> Response:
     form = await checked_form(request)
     nxt = safe_next(str(form.get("next", "")))
-    account = _account(request, "captcha")
-    portal_of(request).counts["login_captcha"] += 1
-    if account is None:
-        return redirect(request, _login_url("", nxt))
-    try:
-        slid = float(str(form.get("slider", "0")))
-    except ValueError:
-        slid = 0
-    if slid < 100:
-        session_of(request).error = "Please slide to verify."
-        return redirect(request, _login_url("/captcha", nxt))
-    portal_of(request).sign_in(session_of(request), account.email)
-    return redirect(request, nxt)
+    error, step = step_captcha(request, str(form.get("slider", "0")))
+    if error is not None:
+        session_of(request).error = error
+    if step == "done":
+        return redirect(request, nxt)
+    return redirect(request, _login_url(_STEP_URLS[step], nxt))
 
 
 async def logout(request: Request) -> Response:
     await checked_form(request)
-    portal_of(request).counts["logout"] += 1
-    session = session_of(request)
-    session.user = session.pending_email = session.stage = None
+    sign_out(request)
     return redirect(request, "/login")
 
 

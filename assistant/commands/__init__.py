@@ -1,1 +1,0 @@
-"""Command implementations the CLI wires up (kept out of ``assistant.cli`` to stay testable)."""
