@@ -1,5 +1,5 @@
 """``python -m assistant``: the same CLI as the ``order-assistant`` script."""
 
-from assistant.cli import main
+from assistant.cli.main import main
 
 main()

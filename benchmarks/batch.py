@@ -5,7 +5,7 @@ with ``concurrency = N``): the journal holds one new case per order (intent: can
 and the run observes each order, lets the policy decide, cancels it (unpaid: at once;
 paid: a request with "No" to the report, then a message to the seller) and journals it
 all. With N > 1 Chromium runs behind a browser server and N worker threads each drive a
-context of it (``assistant.workers``). Everything is in the time: browser start, the one
+context of it (``assistant.app.workers``). Everything is in the time: browser start, the one
 sign-in per account, tracing of every case (the product's default), the journal writes.
 """
 
@@ -20,9 +20,9 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from assistant.journal import open_journal
-from assistant.service import run_due
-from assistant.settings import Account, Settings
+from assistant.app.service import run_due
+from assistant.app.settings import Account, Settings
+from assistant.journal.store import open_journal
 from benchmarks import procstat
 from benchmarks.scenario import ACCOUNTS, NOW
 from benchmarks.server import PortalProcess

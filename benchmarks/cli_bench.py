@@ -23,7 +23,7 @@ PROBE = (
     "atexit.register(lambda: sys.stderr.write("
     "'PLAYWRIGHT_IMPORTED=%s\\n' % any(m.startswith('playwright') for m in sys.modules)))\n"
     "sys.argv = ['order-assistant', 'run']\n"
-    "from assistant.cli import main\n"
+    "from assistant.cli.main import main\n"
     "main()\n"
 )
 

@@ -43,7 +43,7 @@ def machine() -> dict[str, Any]:
     )
     from importlib.metadata import version
 
-    from assistant.browser import resolve_browser
+    from flows.browser.launch import resolve_browser
 
     try:
         choice = resolve_browser(None)

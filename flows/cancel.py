@@ -15,9 +15,9 @@ from datetime import datetime
 from playwright.sync_api import Page
 from pydantic import BaseModel, ConfigDict
 
-from assistant.errors import NotCancellableError, PortalChangedError
-from assistant.models import Order, OrderStatus
-from assistant.reasons import match_offered
+from assistant.domain.errors import NotCancellableError, PortalChangedError
+from assistant.domain.models import Order, OrderStatus
+from assistant.domain.reasons import match_offered
 from flows.order_page import OrderPage
 from flows.profile import PortalProfile, any_of
 

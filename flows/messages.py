@@ -13,7 +13,7 @@ from datetime import datetime
 from playwright.sync_api import Page
 from pydantic import BaseModel, ConfigDict
 
-from assistant.errors import PortalChangedError
+from assistant.domain.errors import PortalChangedError
 from flows.order_page import WrongOrderError
 from flows.parsing import digits, parse_datetime, row_value
 from flows.profile import PortalProfile

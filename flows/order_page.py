@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from playwright.sync_api import Locator, Page
 
-from assistant.errors import PortalChangedError, PortalError
-from assistant.models import (
+from assistant.domain.errors import PortalChangedError, PortalError
+from assistant.domain.models import (
     CancellationAnswer,
     CancellationRequest,
     CancelledBy,

@@ -12,7 +12,7 @@ from typing import Any
 from playwright.sync_api import Locator, Page
 from pydantic import BaseModel, ConfigDict
 
-from assistant.models import Money, OrderStatus
+from assistant.domain.models import Money, OrderStatus
 from flows.parsing import digits, lines, parse_datetime, parse_money, row_value
 from flows.profile import PortalProfile
 

@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from assistant.models import Money
+from assistant.domain.models import Money
 
 _CURRENCIES = {"US $": "USD", "$": "USD", "€": "EUR", "£": "GBP", "EUR": "EUR", "USD": "USD"}
 _MONEY = re.compile(r"(-)?\s*(US \$|\$|€|£|EUR|USD)\s?([\d,]+(?:\.\d{1,2})?)")

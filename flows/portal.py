@@ -20,8 +20,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
 from pydantic import SecretStr
 
-from assistant.errors import NeedsUserError, OrderNotFoundError, SignInError
-from assistant.models import Order
+from assistant.domain.errors import NeedsUserError, OrderNotFoundError, SignInError
+from assistant.domain.models import Order
 from flows.cancel import CancelResult, cancel_order
 from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
 from flows.order_page import OrderPage

@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.errors import ConfigError
-from assistant.models import OrderStatus, PortalAction
+from assistant.domain.errors import ConfigError
+from assistant.domain.models import OrderStatus, PortalAction
 
 LabelKey = Literal[
     "email", "continue", "password", "sign_in", "verification_code", "verify", "captcha",

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from assistant.browser import launch_options, resolve_browser
-from assistant.errors import PortalError, first_line
+from assistant.domain.errors import PortalError, first_line
+from flows.browser.launch import launch_options, resolve_browser
 from flows.profile import PortalProfile
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ import pyotp
 from playwright.sync_api import Locator, Page
 from pydantic import SecretStr
 
-from assistant.errors import NeedsUserError, PortalChangedError, SignInError
+from assistant.domain.errors import NeedsUserError, PortalChangedError, SignInError
 from flows.profile import PortalProfile
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from assistant.errors import PortalChangedError, PortalError
+from assistant.domain.errors import PortalChangedError, PortalError
 
 _WAITING_FOR = re.compile(r"waiting for (.+)")
 _NET_ERROR = re.compile(r"net::ERR_[A-Z_]+")

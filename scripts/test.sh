@@ -8,6 +8,8 @@ VENV=${VENV:-.venv}
 
 echo "== ruff" >&2
 "$VENV/bin/ruff" check assistant flows mock_site tests benchmarks
+echo "== import contracts" >&2
+"$VENV/bin/lint-imports" --no-cache
 echo "== mypy" >&2
 "$VENV/bin/mypy"
 echo "== pytest" >&2

@@ -14,9 +14,9 @@ from importlib.metadata import version
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-from assistant.browser import BrowserChoice, BrowserSource, launch_options, resolve_browser
-from assistant.errors import ConfigError
-from assistant.settings import Settings
+from assistant.app.settings import Settings
+from assistant.domain.errors import ConfigError
+from flows.browser.launch import BrowserChoice, BrowserSource, launch_options, resolve_browser
 
 
 @dataclass

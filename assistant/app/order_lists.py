@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from assistant.errors import ConfigError
+from assistant.domain.errors import ConfigError
 
 #: An order number as the portal shows it ("Order ID:"): digits only.
 ORDER_ID = re.compile(r"^[0-9]{12,20}$")  # ASCII only: "\d" also takes fullwidth digits

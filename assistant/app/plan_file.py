@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.errors import ConfigError
-from assistant.models import CaseHistory, Intent, IntentKind, Order, Plan, Preferences
-from assistant.policy import decide
+from assistant.domain.errors import ConfigError
+from assistant.domain.models import CaseHistory, Intent, IntentKind, Order, Plan, Preferences
+from assistant.domain.policy import decide
 
 
 class OrderFileError(ConfigError, ValueError):

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.settings import Account, Settings
+from assistant.app.settings import Account, Settings
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-    from assistant.recording import Recording
-    from assistant.replay import HarReplayer
+    from flows.browser.recording import Recording
+    from flows.browser.replay import HarReplayer
     from flows.portal import Credentials, Portal, SignInGate
 
 

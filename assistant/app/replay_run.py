@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from assistant.models import Intent
-from assistant.portal_set import Session
-from assistant.recording import HAR, copy_journal, load_meta
-from assistant.replay import HarReplayer
-from assistant.runner import CaseReport
-from assistant.service import cancel_orders, run_due
-from assistant.settings import Settings
+from assistant.app.portal_set import Session
+from assistant.app.runner import CaseReport
+from assistant.app.service import cancel_orders, run_due
+from assistant.app.settings import Settings
+from assistant.domain.models import Intent
+from flows.browser.recording import HAR, copy_journal, load_meta
+from flows.browser.replay import HarReplayer
 
 
 @dataclass

@@ -15,23 +15,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.case_history import (
-    KEY_CANCEL_NOW,
-    KEY_REQUEST,
-    MESSAGE_PREFIX,
-    build_history,
-    first_seen,
-    message_key,
-)
-from assistant.errors import (
+from assistant.domain.errors import (
     AssistantError,
     NeedsUserError,
     OrderNotFoundError,
     PortalError,
     first_line,
 )
-from assistant.journal import Case, Journal
-from assistant.models import (
+from assistant.domain.models import (
     Action,
     ActionKind,
     CaseHistory,
@@ -42,7 +33,16 @@ from assistant.models import (
     Plan,
     Preferences,
 )
-from assistant.policy import decide
+from assistant.domain.policy import decide
+from assistant.journal.case_history import (
+    KEY_CANCEL_NOW,
+    KEY_REQUEST,
+    MESSAGE_PREFIX,
+    build_history,
+    first_seen,
+    message_key,
+)
+from assistant.journal.store import Case, Journal
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -382,7 +382,7 @@ class Runner:
         """The failed case's trace chunk, scrubbed of secrets (None when not tracing)."""
         from playwright.sync_api import Error as PlaywrightError
 
-        from assistant.scrub import SecretSet, scrub_zip
+        from flows.browser.scrub import SecretSet, scrub_zip
 
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.zip"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from assistant.journal import open_journal
-from assistant.settings import Settings
+from assistant.app.settings import Settings
+from assistant.journal.store import open_journal
 
 
 def make_clock(settings: Settings) -> Callable[[], datetime]:

@@ -2,7 +2,7 @@
 
 Turns a command into jobs (one per order), and gives each worker what it needs to do
 them: its own journal connection, a ``Runner``, and the account's ``Portal`` with the
-saved login and the sign-in gate shared with the other workers (``assistant.workers``
+saved login and the sign-in gate shared with the other workers (``assistant.app.workers``
 decides how many run, on one browser). The CLI only parses arguments and prints what
 comes back.
 """
@@ -16,14 +16,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from assistant.errors import ConfigError, NeedsUserError, PortalError, first_line
-from assistant.journal import Case, Journal, open_journal
-from assistant.models import Intent, Preferences
-from assistant.portal_set import Login, PortalSet, Session, logins_for
-from assistant.runner import CaseReport, Runner
-from assistant.schedule import make_clock
-from assistant.settings import Account, Settings
-from assistant.workers import Emit, Job, JobQueue, Work, run_jobs
+from assistant.app.portal_set import Login, PortalSet, Session, logins_for
+from assistant.app.runner import CaseReport, Runner
+from assistant.app.schedule import make_clock
+from assistant.app.settings import Account, Settings
+from assistant.app.workers import Emit, Job, JobQueue, Work, run_jobs
+from assistant.domain.errors import ConfigError, NeedsUserError, PortalError, first_line
+from assistant.domain.models import Intent, Preferences
+from assistant.journal.store import Case, Journal, open_journal
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser

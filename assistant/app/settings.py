@@ -27,7 +27,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from assistant.errors import ConfigError
+from assistant.domain.errors import ConfigError
 
 ENV_PREFIX = "ORDER_ASSISTANT_"
 

@@ -2,7 +2,7 @@
 
 A job is one order of one account. With one worker (one order, ``concurrency = 1``, or a
 run being recorded or replayed) it all happens in the calling thread, on a browser it
-launches. With more, Chromium runs behind a browser server (``flows.browser_server``)
+launches. With more, Chromium runs behind a browser server (``flows.browser.server``)
 and each worker thread drives its own context in it (one at a time: ``PortalSet``);
 workers prefer the account they are signed in to, so contexts are rarely reopened.
 Reports come back to the calling thread, which alone shows progress. Ctrl-C is the same
@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import InterruptedRunError, first_line
-from assistant.models import Intent
-from assistant.runner import CaseReport
-from assistant.settings import Account, Settings
+from assistant.app.runner import CaseReport
+from assistant.app.settings import Account, Settings
+from assistant.domain.errors import InterruptedRunError, first_line
+from assistant.domain.models import Intent
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -185,7 +185,7 @@ class CtrlC:
 def _run_threads(
     settings: Settings, jobs: JobQueue, work: Work, workers: int, collect: Emit
 ) -> None:
-    from flows.browser_server import browser_server, connected_browser
+    from flows.browser.server import browser_server, connected_browser
 
     results: queue.Queue[tuple[Job, CaseReport] | None] = queue.Queue()
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.journal import Case, Event, Journal
-from assistant.report import STATUS_STYLE
+from assistant.cli.render import STATUS_STYLE
+from assistant.journal.store import Case, Event, Journal
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0;background:#f5f5f5;color:#222}

@@ -19,13 +19,13 @@ import typer
 from rich.console import Console
 
 from assistant import __version__
-from assistant.errors import AssistantError, ConfigError
-from assistant.order_lists import ORDER_ID
+from assistant.app.order_lists import ORDER_ID
+from assistant.domain.errors import AssistantError, ConfigError
 
 if TYPE_CHECKING:
-    from assistant.portal_set import Session
-    from assistant.runner import CaseReport
-    from assistant.settings import Settings
+    from assistant.app.portal_set import Session
+    from assistant.app.runner import CaseReport
+    from assistant.app.settings import Settings
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 done or progressing; 1 a case needs you (advice printed); "
@@ -120,9 +120,9 @@ def _session(
     """A recording session when ``--record DIR`` was given."""
     if OPTIONS.record is None:
         return None
-    from assistant.portal_set import Session
-    from assistant.recording import Recording
-    from assistant.schedule import make_clock
+    from assistant.app.portal_set import Session
+    from assistant.app.schedule import make_clock
+    from flows.browser.recording import Recording
 
     recording = Recording(
         OPTIONS.record,
@@ -137,8 +137,8 @@ def _session(
 
 def _settings() -> Settings:
     """Settings from file + environment + global options; logging set up with redaction."""
-    from assistant.logs import configure_logging
-    from assistant.settings import load_settings
+    from assistant.app.logs import configure_logging
+    from assistant.app.settings import load_settings
 
     overrides: dict[str, object] = {
         "portal_url": OPTIONS.portal,
@@ -175,7 +175,7 @@ def _check_order_ids(order_ids: list[str]) -> list[str]:
 
 
 def _finish(reports: list[CaseReport], as_json: bool, title: str) -> None:
-    from assistant.report import exit_code, print_reports, reports_json
+    from assistant.cli.render import exit_code, print_reports, reports_json
 
     if as_json:
         print(reports_json(reports))
@@ -189,7 +189,7 @@ def doctor(as_json: JsonOption = False) -> None:
     """Check Python, Playwright, the browser that will be used, and the configuration."""
     from rich.table import Table
 
-    from assistant.doctor import run_checks
+    from assistant.app.doctor import run_checks
 
     report = run_checks(_settings())
     if as_json:
@@ -234,9 +234,9 @@ def cancel(
     """Cancel orders now (or request their cancellation), message the sellers, journal it."""
     from pydantic import ValidationError
 
-    from assistant.models import Intent, IntentKind
-    from assistant.order_lists import read_order_list
-    from assistant.service import cancel_orders
+    from assistant.app.order_lists import read_order_list
+    from assistant.app.service import cancel_orders
+    from assistant.domain.models import Intent, IntentKind
 
     wanted = list(orders or [])
     if from_file is not None:
@@ -252,7 +252,7 @@ def cancel(
     settings = _settings()
     session = None
     if not dry_run:
-        from assistant.service import account_for
+        from assistant.app.service import account_for
 
         session = _session(
             settings,
@@ -262,7 +262,7 @@ def cancel(
             account=account_for(settings, account).username,
         )
     # A scheduled run may be working on the same journal: wait for it rather than race it.
-    from assistant.run_lock import RunLockedError, run_lock
+    from assistant.journal.run_lock import RunLockedError, run_lock
 
     try:
         with (
@@ -320,7 +320,7 @@ def plan(
 ) -> None:
     """Show what the assistant would do with an order, and why. Nothing is clicked."""
     if order_file is not None:
-        from assistant.commands.plan_file import plan_from_file, render_plan
+        from assistant.app.plan_file import plan_from_file, render_plan
 
         settings = _settings()
         try:
@@ -349,8 +349,8 @@ def run(
     as_json: JsonOption = False,
 ) -> None:
     """The scheduled entry point: resume every due case (safe to call from cron often)."""
-    from assistant.run_lock import RunLockedError, run_lock
-    from assistant.schedule import nothing_due
+    from assistant.app.schedule import nothing_due
+    from assistant.journal.run_lock import RunLockedError, run_lock
 
     settings = _settings()
     try:
@@ -367,7 +367,7 @@ def run(
                 else:
                     console.print(f"nothing due (next check: {when})")
                 raise typer.Exit(0)
-            from assistant.service import run_due
+            from assistant.app.service import run_due
 
             session = _session(settings, "run", [])
             reports = run_due(
@@ -385,8 +385,8 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """The journal's cases: where each stands, what is awaited and when it is due."""
-    from assistant.journal import open_journal
-    from assistant.report import print_cases, print_history
+    from assistant.cli.render import print_cases, print_history
+    from assistant.journal.store import open_journal
 
     settings = _settings()
     if not settings.journal_path.exists():
@@ -429,7 +429,7 @@ def orders(account: AccountOption = None, as_json: JsonOption = False) -> None:
     """List the account's orders as the portal shows them."""
     from rich.table import Table
 
-    from assistant.service import list_orders
+    from assistant.app.service import list_orders
 
     found = list_orders(_settings(), account)
     if as_json:
@@ -455,8 +455,8 @@ def replay(
     as_json: JsonOption = False,
 ) -> None:
     """Run a recorded session again with no server; say whether it reproduced the outcome."""
-    from assistant.replay_run import replay as run_replay
-    from assistant.report import print_reports, reports_json
+    from assistant.app.replay_run import replay as run_replay
+    from assistant.cli.render import print_reports, reports_json
 
     settings = _settings()
     result = run_replay(folder, browser=settings.browser)
@@ -492,8 +492,8 @@ def report(
     order: Annotated[str | None, typer.Option("--order", help="Only this order")] = None,
 ) -> None:
     """Write the journal as one HTML page: each case's timeline with its screenshots."""
-    from assistant.html_report import write_report
-    from assistant.journal import open_journal
+    from assistant.cli.html_report import write_report
+    from assistant.journal.store import open_journal
 
     settings = _settings()
     order_id = _check_order_ids([order])[0] if order else None

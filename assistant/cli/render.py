@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.journal import Case, Event
-from assistant.runner import CaseReport
+from assistant.app.runner import CaseReport
+from assistant.journal.store import Case, Event
 
 STATUS_STYLE = {
     "done_cancelled": "green",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from assistant.models import CouponKind, CouponOutcome, Order, OrderStatus
+from assistant.domain.models import CouponKind, CouponOutcome, Order, OrderStatus
 
 
 def cancelled_item_indices(order: Order) -> frozenset[int]:

@@ -1,7 +1,7 @@
 """The vocabularies of the domain: order states, portal buttons, intents, action kinds.
 
-Kept apart from ``assistant.models`` so the models module stays about the shapes and their
-rules; every name here is re-exported by ``assistant.models``, import from there.
+Kept apart from ``assistant.domain.models`` so the models module stays about the shapes and their
+rules; every name here is re-exported by ``assistant.domain.models``, import from there.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class AdviceKind(StrEnum):
 
 
 class MessageTemplateId(StrEnum):
-    """The seller message templates (text in ``assistant.messages``)."""
+    """The seller message templates (text in ``assistant.domain.messages``)."""
 
     CANCEL_REQUEST = "cancel_request"
     DONT_SHIP = "dont_ship"

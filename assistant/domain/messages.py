@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from assistant.models import MESSAGE_FIELDS, MessageTemplateId, Order, Preferences
+from assistant.domain.models import MESSAGE_FIELDS, MessageTemplateId, Order, Preferences
 
 DEFAULT_TEMPLATES: Mapping[MessageTemplateId, str] = {
     MessageTemplateId.CANCEL_REQUEST: (

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from assistant.kinds import (
+from assistant.domain.kinds import (
     MESSAGE_FIELDS,
     ActionKind,
     AdviceKind,
@@ -80,7 +80,7 @@ __all__ = [
 NonEmptyStr = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 #: Seller's time to answer a cancellation request (DOMAIN.md: 15 days, silence = accepted).
-#: Repeated in ``assistant.workdays``; kept here so a request can compute its own deadline.
+#: Repeated in ``assistant.domain.workdays``; kept here so a request can compute its own deadline.
 _SELLER_ANSWER_DAYS = 15
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from assistant.coupons import coupon_outcomes
-from assistant.models import (
+from assistant.domain.coupons import coupon_outcomes
+from assistant.domain.models import (
     Action,
     ActionKind,
     AdviceKind,
@@ -28,9 +28,9 @@ from assistant.models import (
     PortalAction,
     Preferences,
 )
-from assistant.policy_after import closed, shipment_canceled, shipped
-from assistant.policy_context import Ctx, Result, advise, at, check, nothing, wait
-from assistant.workdays import (
+from assistant.domain.policy_after import closed, shipment_canceled, shipped
+from assistant.domain.policy_context import Ctx, Result, advise, at, check, nothing, wait
+from assistant.domain.workdays import (
     CANCEL_BUTTON_DELAY,
     CANCEL_BUTTON_RETRY,
     DEADLINE_GRACE,

@@ -1,6 +1,6 @@
 """The policy's rules once an order has left the seller: shipped, shipment canceled, closed.
 
-Part of ``assistant.policy`` (split for size); each function returns the actions, the case
+Part of ``assistant.domain.policy`` (split for size); each function returns the actions, the case
 status they lead to and when to look again.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from assistant.models import (
+from assistant.domain.models import (
     Action,
     ActionKind,
     AdviceKind,
@@ -17,8 +17,12 @@ from assistant.models import (
     MessageTemplateId,
     PortalAction,
 )
-from assistant.policy_context import Ctx, Result, advise, at, check, nothing, wait
-from assistant.workdays import REFUND_LIMIT_WORKING_DAYS, SHIPMENT_CANCEL_ANSWER, add_working_days
+from assistant.domain.policy_context import Ctx, Result, advise, at, check, nothing, wait
+from assistant.domain.workdays import (
+    REFUND_LIMIT_WORKING_DAYS,
+    SHIPMENT_CANCEL_ANSWER,
+    add_working_days,
+)
 
 
 def shipped(ctx: Ctx) -> Result:

@@ -1,6 +1,6 @@
 """What the policy's rules share: the decision context and small action builders.
 
-Split out of ``assistant.policy`` so the rules can live in two modules (before and after
+Split out of ``assistant.domain.policy`` so the rules can live in two modules (before and after
 shipping) without importing each other; nothing here is public.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.messages import render_message
-from assistant.models import (
+from assistant.domain.messages import render_message
+from assistant.domain.models import (
     Action,
     ActionKind,
     AdviceKind,
@@ -22,7 +22,7 @@ from assistant.models import (
     Order,
     Preferences,
 )
-from assistant.reasons import reason_candidates
+from assistant.domain.reasons import reason_candidates
 
 Result = tuple[list[Action], CaseStatus, datetime | None]
 

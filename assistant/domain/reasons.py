@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import overload
 
-from assistant.models import Intent, IntentKind, Preferences
+from assistant.domain.models import Intent, IntentKind, Preferences
 
 #: Reasons the platform counts against the supplier (PORTAL.md), normalised below.
 SELLER_BLAMING_REASONS: tuple[str, ...] = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from assistant.journal import Attempt, Event
-from assistant.models import CaseHistory, HistoryEntry, HistoryKind, MessageTemplateId
+from assistant.domain.models import CaseHistory, HistoryEntry, HistoryKind, MessageTemplateId
+from assistant.journal.store import Attempt, Event
 
 #: Journal attempt keys.
 KEY_CANCEL_NOW = "cancel_now"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from assistant.errors import AssistantError
+from assistant.domain.errors import AssistantError
 
 
 class RunLockedError(AssistantError):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ConfigError
+from assistant.domain.errors import ConfigError
 
 #: Executables looked up on PATH, most specific first.
 SYSTEM_CANDIDATES = (

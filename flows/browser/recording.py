@@ -16,12 +16,12 @@ import shutil
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant import __version__
-from assistant.errors import ConfigError
-from assistant.scrub import SecretSet, scrub_har, scrub_zip
+from assistant.domain.errors import ConfigError
+from flows.browser.scrub import SecretSet, scrub_har, scrub_zip
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -57,7 +57,7 @@ class Recording:
         self.screenshots = folder / "screenshots"
         self.screenshots.mkdir(parents=True, exist_ok=True)
         self.meta: dict[str, Any] = {
-            "assistant_version": __version__,
+            "assistant_version": version("order-assistant"),
             "portal_url": portal_url,
             "command": command,
             "orders": list(orders),

@@ -30,8 +30,8 @@ from typing import IO, Any
 from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from assistant.browser import INSTALL_HINT, launch_options, resolve_browser
-from assistant.errors import ConfigError, PortalError, first_line
+from assistant.domain.errors import ConfigError, PortalError, first_line
+from flows.browser.launch import INSTALL_HINT, launch_options, resolve_browser
 
 log = logging.getLogger(__name__)
 

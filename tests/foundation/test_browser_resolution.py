@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import browser
-from assistant.browser import BrowserSource, launch_options, resolve_browser
-from assistant.errors import ConfigError
+from assistant.domain.errors import ConfigError
+from flows.browser import launch as browser
+from flows.browser.launch import BrowserSource, launch_options, resolve_browser
 
 
 def _fake_exe(tmp_path: Path, name: str) -> Path:

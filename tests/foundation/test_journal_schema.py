@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.journal import MIGRATIONS, _statements, open_journal
+from assistant.journal.store import MIGRATIONS, _statements, open_journal
 
 
 def schema(db: sqlite3.Connection) -> list[tuple[str, str]]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Account
-from assistant.workers import Job, JobQueue
+from assistant.app.settings import Account
+from assistant.app.workers import Job, JobQueue
 
 ALEX = Account(username="alex@example.com")
 SAM = Account(username="sam@example.com")
@@ -52,7 +52,7 @@ def test_an_order_is_never_queued_twice() -> None:
 
 
 def test_accounts_never_share_a_saved_login_file() -> None:
-    from assistant.portal_set import login_file_name
+    from assistant.app.portal_set import login_file_name
 
     names = ["a+b@example.com", "a_b@example.com", "A_b@example.com", "a b@example.com"]
     files = {login_file_name(name) for name in names}
@@ -61,8 +61,8 @@ def test_accounts_never_share_a_saved_login_file() -> None:
 
 
 def test_a_login_saved_under_the_older_name_is_kept(tmp_path: Path) -> None:
-    from assistant.portal_set import saved_login_path
-    from assistant.settings import Settings
+    from assistant.app.portal_set import saved_login_path
+    from assistant.app.settings import Settings
 
     settings = Settings(data_dir=tmp_path, username="alex@example.com")
     settings.logins_dir.mkdir(parents=True)
@@ -85,7 +85,7 @@ def test_a_login_saved_under_the_older_name_is_kept(tmp_path: Path) -> None:
 def test_the_first_ctrl_c_stops_the_queue_and_the_handler_is_put_back() -> None:
     import signal
 
-    from assistant.workers import CtrlC
+    from assistant.app.workers import CtrlC
 
     before = signal.getsignal(signal.SIGINT)
     queue = JobQueue(jobs(ALEX, ALEX))
