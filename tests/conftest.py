@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.browser import launch_options, resolve_browser
+from flows.browser.launch import launch_options, resolve_browser
 
 pytest_plugins = ["mock_site.pytest_plugin"]
 

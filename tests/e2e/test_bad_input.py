@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from e2e_cli import Assistant, requests_of
 
-from assistant.journal import open_journal
+from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
 
 ORDER = "8211279521850032"

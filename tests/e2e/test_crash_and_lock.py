@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from e2e_cli import Assistant, buyer_messages, requests_of, set_faults, wait_until
 
-from assistant.journal import open_journal
+from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
 
 ORDER = "8211279521850032"

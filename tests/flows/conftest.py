@@ -23,7 +23,7 @@ from mock_site.pytest_plugin import PortalHandle
 
 MakePortal = Callable[..., Portal]
 
-#: The reasons the policy would offer, in order of preference (as in assistant.models).
+#: The reasons the policy would offer, in order of preference (as in assistant.domain.models).
 REASONS = ("I ordered the wrong product(s)", "I ordered the wrong item", "Other reason(s)")
 
 

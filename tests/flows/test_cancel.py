@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from assistant.errors import NotCancellableError
-from assistant.models import OrderStatus
+from assistant.domain.errors import NotCancellableError
+from assistant.domain.models import OrderStatus
 from flows.cancel import CancelResult, cancel_order
 from flows.order_page import WrongOrderError
 from flows.portal import Portal

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from assistant.models import OrderStatus
+from assistant.domain.models import OrderStatus
 from mock_site.pytest_plugin import PortalHandle
 from tests.flows.conftest import REASONS, MakePortal
 

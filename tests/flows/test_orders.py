@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import expect
 
-from assistant.errors import OrderNotFoundError
-from assistant.models import OrderStatus
+from assistant.domain.errors import OrderNotFoundError
+from assistant.domain.models import OrderStatus
 from flows.profile import PortalProfile
 from mock_site.pytest_plugin import PortalHandle
 from tests.flows.conftest import MakePortal

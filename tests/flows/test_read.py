@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.models import (
+from assistant.domain.models import (
     CancellationAnswer,
     CancelledBy,
     CouponKind,

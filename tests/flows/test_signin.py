@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import NeedsUserError, SignInError
+from assistant.domain.errors import NeedsUserError, SignInError
 from mock_site.pytest_plugin import PortalHandle
 from tests.flows.conftest import MakePortal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from assistant.models import (
+from assistant.domain.models import (
     CaseHistory,
     HistoryEntry,
     HistoryKind,

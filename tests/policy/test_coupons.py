@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from policy_factories import NOW, intent, order
 
-from assistant.coupons import cancelled_item_indices, coupon_outcomes
-from assistant.models import Coupon, CouponKind, Money, OrderItem, OrderStatus, PortalAction
-from assistant.policy import decide
+from assistant.domain.coupons import cancelled_item_indices, coupon_outcomes
+from assistant.domain.models import Coupon, CouponKind, Money, OrderItem, OrderStatus, PortalAction
+from assistant.domain.policy import decide
 
 ITEMS = tuple(OrderItem(title=f"item {i}", unit_price=Money(amount="5.00")) for i in range(3))
 PLATFORM = Coupon(kind=CouponKind.PLATFORM, amount=Money(amount="3.00"), covers=(0, 1))

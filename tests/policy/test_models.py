@@ -8,7 +8,7 @@ import pytest
 from policy_factories import NOW, order
 from pydantic import ValidationError
 
-from assistant.models import (
+from assistant.domain.models import (
     Action,
     ActionKind,
     CancellationAnswer,
@@ -149,8 +149,8 @@ def test_order_json_round_trip_sorts_actions() -> None:
 def test_plan_json_carries_summary_and_round_trips() -> None:
     from policy_factories import intent
 
-    from assistant.models import Plan
-    from assistant.policy import decide
+    from assistant.domain.models import Plan
+    from assistant.domain.policy import decide
 
     plan = decide(order(), intent(), None, NOW)
     data = plan.model_dump(mode="json")

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from assistant.commands.plan_file import OrderFileError, load_order, plan_from_file, render_plan
-from assistant.models import ActionKind, CaseStatus
+from assistant.app.plan_file import OrderFileError, load_order, plan_from_file, render_plan
+from assistant.domain.models import ActionKind, CaseStatus
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "orders"
 NOW = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.models import (
+from assistant.domain.models import (
     ActionKind,
     CancellationAnswer,
     CancellationRequest,
@@ -29,7 +29,7 @@ from assistant.models import (
     RefundStep,
     Shipment,
 )
-from assistant.policy import decide
+from assistant.domain.policy import decide
 
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 offsets = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60))

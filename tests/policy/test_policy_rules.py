@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from policy_factories import NOW, history, intent, order, sent
 
-from assistant.models import (
+from assistant.domain.models import (
     ActionKind,
     AdviceKind,
     CancellationAnswer,
@@ -27,7 +27,7 @@ from assistant.models import (
     RefundStep,
     Shipment,
 )
-from assistant.policy import decide
+from assistant.domain.policy import decide
 
 A = ActionKind
 M = MessageTemplateId

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from policy_factories import NOW, intent, order
 
-from assistant.models import (
+from assistant.domain.models import (
     ActionKind,
     AdviceKind,
     CancellationAnswer,
@@ -22,7 +22,7 @@ from assistant.models import (
     PortalAction,
     Shipment,
 )
-from assistant.policy import decide
+from assistant.domain.policy import decide
 
 A = ActionKind
 M = MessageTemplateId

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from policy_factories import order
 
-from assistant.messages import DEFAULT_TEMPLATES, render_message
-from assistant.models import Intent, IntentKind, MessageTemplateId, Preferences
-from assistant.reasons import blames_seller, choose_reason, normalise_reason
+from assistant.domain.messages import DEFAULT_TEMPLATES, render_message
+from assistant.domain.models import Intent, IntentKind, MessageTemplateId, Preferences
+from assistant.domain.reasons import blames_seller, choose_reason, normalise_reason
 
 PORTAL = [
     "I ordered the wrong product(s)",

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.workdays import add_working_days, is_working_day, working_days_between
+from assistant.domain.workdays import add_working_days, is_working_day, working_days_between
 
 UTC_ZONE = ZoneInfo("UTC")
 FRIDAY = datetime(2026, 11, 13, 17, 0, tzinfo=UTC)

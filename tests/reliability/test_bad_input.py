@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.journal import open_journal
+from assistant.journal.store import open_journal
 from tests.reliability.clirun import CLI
 
 MAIN = "8211279521850032"
