@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 from assistant.domain.errors import ConfigError
+from assistant.domain.order_ids import ORDER_ID_HINT, ORDER_ID_PATTERN, parse_order_id
 
-#: An order number as the portal shows it ("Order ID:"): digits only.
-ORDER_ID = re.compile(r"^[0-9]{12,20}$")  # ASCII only: "\d" also takes fullwidth digits
+#: Kept for the CLI until it calls ``assistant.domain.order_ids.parse_order_id`` itself.
+ORDER_ID = ORDER_ID_PATTERN
 
 
 def _checked(path: Path, where: str, value: str) -> str:
     """The order number, or an error naming the file and the line/entry that is wrong."""
-    value = value.strip()
-    if not ORDER_ID.fullmatch(value):
-        shown = value if len(value) <= 40 else value[:37] + "..."
+    try:
+        return parse_order_id(value)
+    except ValueError as exc:
         raise ConfigError(
-            f"{path}: {where}: {shown!r} is not an order number",
+            f"{path}: {where}: {exc}",
             key="--from-file",
-            fix='one 12-20 digit number per line, as shown as "Order ID:" in My Orders',
-        )
-    return value
+            fix=f"one order number per line: {ORDER_ID_HINT}",
+        ) from None
 
 
 def read_order_list(path: Path) -> list[str]:

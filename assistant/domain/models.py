@@ -43,6 +43,7 @@ from assistant.domain.kinds import (
     OrderStatus,
     PortalAction,
 )
+from assistant.domain.order_ids import OrderId
 
 __all__ = [
     "DEFAULT_REASONS",
@@ -183,7 +184,7 @@ class Shipment(_Model):
 class Order(_Model):
     """An order as read from the portal (list card plus detail page)."""
 
-    order_id: Annotated[str, StringConstraints(pattern=r"^\d{12,20}$")]
+    order_id: OrderId
     store: NonEmptyStr
     items: tuple[OrderItem, ...] = ()
     total: Money
