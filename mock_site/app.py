@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from . import auth, control, faults, views
+from . import auth, control, faults, real, views
 from .auth import checked_form, portal_of, redirect, render, require_user, safe_next, session_of
 from .records import OrderRec
 from .scenario import OrderState, Scenario, load_scenario
@@ -258,10 +258,29 @@ class PortalApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(scenario: Scenario | str = "demo", control_api: bool = False) -> Starlette:
-    """The ASGI app; `control_api` adds the `/__mock__/` endpoints for tests and demos."""
+def create_app(
+    scenario: Scenario | str = "demo",
+    control_api: bool = False,
+    skin: str | None = None,
+    locale: str | None = None,
+    login_port: int | None = None,
+) -> Starlette:
+    """The ASGI app; `control_api` adds the `/__mock__/` endpoints for tests and demos.
+
+    `skin` ("accessible" or "real") and `locale` ("en" or "es", the real skin only) default
+    to the scenario's `skin`/`locale` fields, then to accessible/en. They are fixed for the
+    app's life (a reset to another scenario keeps them). `login_port`: the real skin's
+    sign-in pages are reached on that port of the same host (see `serve_sockets`).
+    """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
+    skin = skin or scenario.skin or "accessible"
+    locale = locale or scenario.locale or "en"
+    if skin not in real.SKINS:
+        raise ValueError(f"unknown skin {skin!r} (known: {', '.join(real.SKINS)})")
+    loc = real.locale(locale)  # validates the code
+    if skin == "real":
+        return _real_app(scenario, control_api, loc, login_port)
     routes = [
         Route("/", home),
         Route("/orders", orders_page),
@@ -287,4 +306,29 @@ def create_app(scenario: Scenario | str = "demo", control_api: bool = False) -> 
         exception_handlers={auth.LoginRequired: on_login_required, HTTPException: on_http_error},
     )
     app.state.portal = Portal(scenario)
+    app.state.skin, app.state.locale = skin, loc
+    return app
+
+
+def _real_app(
+    scenario: Scenario, control_api: bool, loc: real.Locale, login_port: int | None
+) -> Starlette:
+    routes = [
+        *real.routes,
+        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
+    ]
+    if control_api:
+        routes.insert(0, Mount("/__mock__", routes=control.routes))
+    app = PortalApp(
+        routes=routes,
+        middleware=[Middleware(faults.FaultMiddleware)],
+        exception_handlers={
+            auth.LoginRequired: real.on_login_required,
+            HTTPException: real.on_http_error,
+        },
+    )
+    app.state.portal = Portal(scenario)
+    app.state.skin, app.state.locale = "real", loc
+    app.state.classes = real.Classes()  # new hashed class names at every start
+    app.state.login_port = login_port
     return app

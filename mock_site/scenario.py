@@ -212,6 +212,12 @@ class Scenario(_Model):
     faults: list[Fault] = Field(
         default_factory=list, description="installed at every reset (see mock_site/faults.py)"
     )
+    skin: Literal["accessible", "real"] | None = Field(
+        default=None, description="the pages' markup when the app starts (CLI flag wins)"
+    )
+    locale: Literal["en", "es"] | None = Field(
+        default=None, description="the real skin's language when the app starts (CLI flag wins)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
