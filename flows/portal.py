@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
 from pydantic import SecretStr
 
 from assistant.domain.errors import NeedsUserError, OrderNotFoundError, SignInError
 from assistant.domain.models import Order
+from flows.browser.handle import browser_boundary
 from flows.cancel import CancelResult, cancel_order
 from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
 from flows.order_page import OrderPage
@@ -30,12 +31,17 @@ from flows.profile import PortalProfile
 from flows.retry import retry_safe
 from flows.session import (
     check_origin,
+    evidence_screenshot,
     install_nuisance_handlers,
     new_context,
     save_storage_state,
 )
 from flows.signin import SignInPage, sign_in
 from flows.steps import step
+
+if TYPE_CHECKING:
+    from flows.browser.recording import Recording
+    from flows.browser.replay import HarReplayer
 
 log = logging.getLogger(__name__)
 
@@ -90,35 +96,64 @@ class Portal:
         # lock the account (the portal locks after a few failures).
         self.gate = gate or SignInGate()
         self._login_generation = self.gate.generation
-        self.context: BrowserContext = new_context(
-            browser,
-            base_url=self.base_url,
-            storage_state=storage_state,
-            block_assets=block_assets,
-            timeout_ms=timeout_ms,
-            **(context_options or {}),
-        )
-        self.page: Page = self.context.new_page()
-        install_nuisance_handlers(self.page, profile)
+        self.browser = browser
+        self._tracing = False
+        # Outside a flow step, a Playwright failure leaves as BrowserFailure (or
+        # BrowserGoneError): the application never sees Playwright's own errors.
+        with browser_boundary(browser):
+            self.context: BrowserContext = new_context(
+                browser,
+                base_url=self.base_url,
+                storage_state=storage_state,
+                block_assets=block_assets,
+                timeout_ms=timeout_ms,
+                **(context_options or {}),
+            )
+            self.page: Page = self.context.new_page()
+            install_nuisance_handlers(self.page, profile)
 
     def trace_failures(self) -> None:
         """Trace every case in its own chunk, to keep only the chunks of failed cases."""
-        self.context.tracing.start(screenshots=True, snapshots=True, title="order-assistant")
+        with browser_boundary(self.browser):
+            self.context.tracing.start(screenshots=True, snapshots=True, title="order-assistant")
         self._tracing = True
 
     def begin_case(self) -> None:
         """Start the trace chunk of one case (when tracing failures)."""
-        if getattr(self, "_tracing", False):
-            self.context.tracing.start_chunk()
+        if self._tracing:
+            with browser_boundary(self.browser):
+                self.context.tracing.start_chunk()
 
     def end_case(self, keep: Path | None = None) -> None:
         """End the case's chunk: written to ``keep`` if given, else discarded."""
-        if getattr(self, "_tracing", False):
-            self.context.tracing.stop_chunk(path=keep)
+        if self._tracing:
+            with browser_boundary(self.browser):
+                self.context.tracing.stop_chunk(path=keep)
+
+    def screenshot(self, path: Path, *, full_page: bool = False) -> str | None:
+        """Evidence of the page as it is now, password fields masked; None if none was
+        taken (evidence is best effort: it never fails the case it documents)."""
+        return evidence_screenshot(self.page, path, full_page=full_page)
+
+    def start_recording(self, recording: Recording) -> None:
+        """Trace this context into ``recording`` (its HAR comes from the context options)."""
+        with browser_boundary(self.browser):
+            recording.start(self.context)
+
+    def stop_recording(self, recording: Recording) -> None:
+        """Write the recording's trace; before ``close``, which writes the HAR."""
+        with browser_boundary(self.browser):
+            recording.stop(self.context)
+
+    def replay(self, replayer: HarReplayer) -> None:
+        """Answer every request of this context from a recording, with no server."""
+        with browser_boundary(self.browser):
+            replayer.install(self.context)
 
     def close(self) -> None:
         """Close the context (flushing HAR/video if any were recorded)."""
-        self.context.close()
+        with browser_boundary(self.browser):
+            self.context.close()
 
     def __enter__(self) -> Portal:
         return self

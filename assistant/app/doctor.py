@@ -11,12 +11,9 @@ import sys
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
-
 from assistant.app.settings import Settings
 from assistant.domain.errors import ConfigError
-from flows.browser.launch import BrowserChoice, BrowserSource, launch_options, resolve_browser
+from flows.browser.launch import BrowserChoice, resolve_browser, try_launch
 
 
 @dataclass
@@ -63,20 +60,5 @@ def run_checks(settings: Settings) -> DoctorReport:
 
 
 def _try_launch(settings: Settings, choice: BrowserChoice) -> Check:
-    options = launch_options(choice, headless=True)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(**options, timeout=settings.timeout_ms * 2)
-            page = browser.new_page()
-            page.set_content("<title>doctor</title><p>ok</p>")
-            browser_version = browser.version
-            browser.close()
-    except PlaywrightError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        hint = (
-            "run `python -m playwright install chromium` or set ORDER_ASSISTANT_BROWSER"
-            if choice.source is BrowserSource.PLAYWRIGHT
-            else "check that this Chromium starts on its own (`<path> --headless --version`)"
-        )
-        return Check("headless launch", False, f"failed: {first_line}. Fix: {hint}")
-    return Check("headless launch", True, f"ok, Chromium {browser_version}")
+    result = try_launch(choice, timeout_ms=settings.timeout_ms * 2)
+    return Check("headless launch", result.ok, result.detail)

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.app.settings import Account, Settings
+from flows.browser.handle import BrowserHandle, browser_alive
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
     from flows.browser.recording import Recording
     from flows.browser.replay import HarReplayer
     from flows.portal import Credentials, Portal, SignInGate
@@ -66,7 +65,7 @@ class PortalSet:
     def __init__(
         self,
         settings: Settings,
-        browser: Browser,
+        browser: BrowserHandle,
         logins: dict[str, Login],
         session: Session | None = None,
     ) -> None:
@@ -96,8 +95,13 @@ class PortalSet:
         stack, self._stack = self._stack, ExitStack()
         self._portal = None
         self.current = None
-        if self.browser.is_connected():
+        if self.alive:
             stack.close()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the browser is still there (not crashed, not killed)."""
+        return browser_alive(self.browser)
 
     def get(self, account: Account) -> Portal:
         """The account's portal, opening its context (and closing another's) if needed."""
@@ -133,11 +137,11 @@ class PortalSet:
             portal = stack.enter_context(
                 self._make(account, block_assets=False, context_options=recording.context_options())
             )
-            recording.start(portal.context)
-            stack.callback(recording.stop, portal.context)  # runs before the close
+            portal.start_recording(recording)
+            stack.callback(portal.stop_recording, recording)  # runs before the close
         elif replayer is not None:
             portal = stack.enter_context(self._make(account, block_assets=False))
-            replayer.install(portal.context)
+            portal.replay(replayer)
         else:
             portal = stack.enter_context(self._make(account))
             if self.settings.trace_failures:

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.domain.errors import (
     AssistantError,
+    BrowserFailure,
     NeedsUserError,
     OrderNotFoundError,
     PortalError,
@@ -42,11 +43,10 @@ from assistant.journal.case_history import (
     first_seen,
     message_key,
 )
+from assistant.journal.kinds import AttemptOutcome, EventKind
 from assistant.journal.store import Case, Journal
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
-
     from flows.portal import Portal
 
 log = logging.getLogger(__name__)
@@ -61,28 +61,70 @@ WAITING_FOR = {
     CaseStatus.WAITING_CANCEL_BUTTON: "the 'Cancel order' button",
     CaseStatus.NEEDS_USER: "you (see the advice)",
 }
-FINISHED = frozenset(
-    {CaseStatus.DONE_CANCELLED, CaseStatus.DONE_REFUNDED, CaseStatus.NOTHING_TO_DO}
-)
+#: The part of a report a recording keeps to check that a replay reproduces the run.
+RECORDED_OUTCOME = ("account", "order_id", "status", "actions", "final_label", "error")
 
 
 @dataclass
 class CaseReport:
-    """What happened to one case in this run, for the report and the exit code."""
+    """What happened to one case in this run, for the report and the exit code.
+
+    ``as_dict()`` is the one serialisation of a report (``--json``, recordings): callers
+    pick keys from it rather than building their own dicts.
+    """
 
     account: str
     order_id: str
-    status: str
+    case_status: CaseStatus
+    #: A dry run: ``plan`` is what would be done, nothing was clicked or journaled.
+    planned: bool = False
     plan: Plan | None = None
     done: list[str] = field(default_factory=list)
     advice: list[str] = field(default_factory=list)
     next_due: datetime | None = None
-    error: str | None = None
-    error_type: str | None = None
+    #: Why the case failed or needs the user (act on its type, never on its name).
+    failure: AssistantError | None = None
     final_label: str | None = None
     screenshot: str | None = None
     trace: str | None = None
     exit_code: int = 0
+
+    @property
+    def status(self) -> str:
+        """The status as shown: the case's state, or ``plan: <state>`` for a dry run."""
+        return f"plan: {self.case_status}" if self.planned else self.case_status.value
+
+    @property
+    def error(self) -> str | None:
+        """The failure's message, or None."""
+        return str(self.failure) if self.failure is not None else None
+
+    @property
+    def needs_user(self) -> bool:
+        """A person must act (sign in, answer a captcha) before this case can go on."""
+        return isinstance(self.failure, NeedsUserError)
+
+    @property
+    def browser_failed(self) -> bool:
+        """The browser failed around the flows: the next order should get a fresh context."""
+        return isinstance(self.failure, BrowserFailure)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (times in minutes, enums as their values)."""
+        return {
+            "account": self.account,
+            "order_id": self.order_id,
+            "status": self.status,
+            "done": list(self.done),
+            "advice": list(self.advice),
+            "next_due": self.next_due.isoformat(timespec="minutes") if self.next_due else None,
+            "error": self.error,
+            "screenshot": self.screenshot,
+            "trace": self.trace,
+            "final_label": self.final_label,
+            "actions": [a.kind.value for a in self.plan.actions] if self.plan else [],
+            "plan": self.plan.model_dump(mode="json") if self.plan else None,
+        }
 
 
 class Runner:
@@ -96,7 +138,7 @@ class Runner:
         clock: Callable[[], datetime],
         artifacts_dir: Path,
         check_interval: timedelta = timedelta(days=1),
-        evidence: Callable[[Page, str], str | None] | None = None,
+        evidence_path: Callable[[str], Path] | None = None,
         secrets: Callable[[], list[str]] = list,
     ) -> None:
         self.journal = journal
@@ -104,7 +146,7 @@ class Runner:
         self.clock = clock
         self.artifacts_dir = artifacts_dir
         self.check_interval = check_interval
-        self.evidence = evidence
+        self.evidence_path = evidence_path
         self.secrets = secrets
 
     # -- one case -------------------------------------------------------------------------
@@ -125,7 +167,7 @@ class Runner:
             order = portal.read_order(order_id, now)
             history = build_history(order_id, [], []) if stored is None else self._history(stored)
             plan = decide(order, chosen, history, now, self.preferences)
-            return CaseReport(account, order_id, f"plan: {plan.case_status}", plan=plan)
+            return CaseReport(account, order_id, plan.case_status, planned=True, plan=plan)
         case = self.journal.open_case(
             account, order_id, (intent or Intent()).model_dump(mode="json"), now
         )
@@ -146,7 +188,7 @@ class Runner:
         history = self._history(case)
         plan = decide(order, intent, history, now, self.preferences)
         report.plan = plan
-        self.journal.record(case.id, "plan", plan.model_dump(mode="json"), now)
+        self.journal.record(case.id, EventKind.PLAN, plan.model_dump(mode="json"), now)
         self._keep_evidence(portal, case, "observed", now)
         report.final_label = order.status_label
         for action in plan.actions:
@@ -158,7 +200,7 @@ class Runner:
             ):
                 self._keep_evidence(portal, case, action.kind.value, now)
         next_due: datetime | None = None
-        if plan.case_status not in FINISHED:
+        if not plan.case_status.closed:
             # Look again at least every check interval: a seller may answer any day, and a
             # case that needs the user may still change (delivered, refunded).
             soon = self.clock() + self.check_interval
@@ -166,13 +208,13 @@ class Runner:
         advice = "; ".join(report.advice) or None
         self.journal.update_case(
             case.id,
-            status=plan.case_status.value,
+            status=plan.case_status,
             now=self.clock(),
             waiting_for=WAITING_FOR.get(plan.case_status),
             next_due=next_due,
             advice=advice,
         )
-        report.status = plan.case_status.value
+        report.case_status = plan.case_status
         report.next_due = next_due
         if plan.case_status is CaseStatus.NEEDS_USER:
             report.exit_code = 1
@@ -180,12 +222,13 @@ class Runner:
     # -- observing ------------------------------------------------------------------------
     def _observe(self, portal: Portal, case: Case, now: datetime) -> Order:
         order = portal.read_order(case.order_id, now)
-        events = self.journal.events(case.id, "observation")
+        events = self.journal.events(case.id, EventKind.OBSERVATION)
         if order.status is OrderStatus.CLOSED and order.closed_at is None:
-            order = order.model_copy(update={"closed_at": first_seen(events, "closed") or now})
+            closed_at = first_seen(events, OrderStatus.CLOSED) or now
+            order = order.model_copy(update={"closed_at": closed_at})
         self.journal.record(
             case.id,
-            "observation",
+            EventKind.OBSERVATION,
             {
                 "status": order.status.value,
                 "label": order.status_label,
@@ -195,7 +238,9 @@ class Runner:
             now,
         )
         if order.refund is not None:
-            self.journal.record(case.id, "refund", order.refund.model_dump(mode="json"), now)
+            self.journal.record(
+                case.id, EventKind.REFUND, order.refund.model_dump(mode="json"), now
+            )
         # Once we have written to the seller, every observation reads the answer too.
         if any(key.startswith(MESSAGE_PREFIX) for key in self.journal.done_actions(case.id)):
             self._read_seller_messages(portal, case, now)
@@ -204,7 +249,7 @@ class Runner:
     def _read_seller_messages(self, portal: Portal, case: Case, now: datetime) -> None:
         known = {
             (e.payload.get("text"), e.payload.get("at"))
-            for e in self.journal.events(case.id, "seller_message")
+            for e in self.journal.events(case.id, EventKind.SELLER_MESSAGE)
         }
         for message in portal.read_messages(case.order_id):
             if message.from_buyer:
@@ -213,7 +258,7 @@ class Runner:
             if (message.text, at) not in known:
                 self.journal.record(
                     case.id,
-                    "seller_message",
+                    EventKind.SELLER_MESSAGE,
                     {"author": message.author, "text": message.text, "at": at},
                     now,
                 )
@@ -229,7 +274,7 @@ class Runner:
                     m.from_buyer and " ".join(m.text.split()) == text
                     for m in portal.read_messages(case.order_id)
                 )
-            outcome = "confirmed" if took else "not_applied"
+            outcome = AttemptOutcome.CONFIRMED if took else AttemptOutcome.NOT_APPLIED
             log.warning(
                 "order %s: settled an interrupted %s as %s",
                 case.order_id,
@@ -238,7 +283,10 @@ class Runner:
             )
             self.journal.settle_attempt(attempt.id, outcome, now)
             self.journal.record(
-                case.id, "recovered", {"action": attempt.action_key, "outcome": outcome}, now
+                case.id,
+                EventKind.RECOVERED,
+                {"action": attempt.action_key, "outcome": outcome.value},
+                now,
             )
 
     def _history(self, case: Case) -> CaseHistory:
@@ -265,7 +313,7 @@ class Runner:
             text = action.advice_text or ""
             report.advice.append(text)
             self.journal.record(
-                case.id, "advice", {"advice": str(action.advice), "text": text}, now
+                case.id, EventKind.ADVICE, {"advice": str(action.advice), "text": text}, now
             )
         elif kind is ActionKind.CHECK_SELLER_ANSWER:
             self._read_seller_messages(portal, case, now)
@@ -291,11 +339,11 @@ class Runner:
         )
         report.final_label = result.order.status_label
         if attempt:
-            self.journal.settle_attempt(attempt[0], "confirmed", self.clock())
+            self.journal.settle_attempt(attempt[0], AttemptOutcome.CONFIRMED, self.clock())
         elif result.order.status in CANCEL_TOOK_EFFECT:
             # Done before we got here (by hand, or by a run whose journal was lost).
             done = self.journal.begin_attempt(case.id, key, {"found_done": True}, now)
-            self.journal.settle_attempt(done, "confirmed", now)
+            self.journal.settle_attempt(done, AttemptOutcome.CONFIRMED, now)
         verb = "cancelled" if key == KEY_CANCEL_NOW else "requested cancellation"
         report.done.append(
             f"{verb} (reason {result.reason!r}, report: {_yes_no(result.report_supplier)})"
@@ -320,9 +368,12 @@ class Runner:
         sent = portal.send_message(case.order_id, action.message, before_send=before_send)
         if not attempt:
             attempt.append(self.journal.begin_attempt(case.id, key, {"text": action.message}, now))
-        self.journal.settle_attempt(attempt[0], "confirmed", self.clock())
+        self.journal.settle_attempt(attempt[0], AttemptOutcome.CONFIRMED, self.clock())
         self.journal.record(
-            case.id, "message", {"template": key, "text": action.message, "sent_now": sent}, now
+            case.id,
+            EventKind.MESSAGE,
+            {"template": key, "text": action.message, "sent_now": sent},
+            now,
         )
         report.done.append(
             f"messaged the seller ({action.template_id.value})"
@@ -331,11 +382,11 @@ class Runner:
         )
 
     def _keep_evidence(self, portal: Portal, case: Case, label: str, now: datetime) -> None:
-        if self.evidence is None:
+        if self.evidence_path is None:
             return
-        path = self.evidence(portal.page, f"{case.order_id}-{label}")
+        path = portal.screenshot(self.evidence_path(f"{case.order_id}-{label}"))
         if path:
-            self.journal.record(case.id, "screenshot", {"path": path, "label": label}, now)
+            self.journal.record(case.id, EventKind.SCREENSHOT, {"path": path, "label": label}, now)
 
     # -- failing --------------------------------------------------------------------------
     def _fail(
@@ -349,10 +400,10 @@ class Runner:
         status = CaseStatus.NEEDS_USER if needs_user else CaseStatus.FAILED
         self.journal.record(
             case.id,
-            "error",
+            EventKind.ERROR,
             {
                 "error": str(exc),
-                "type": type(exc).__name__,
+                "type": type(exc).__name__,  # for people reading the history only
                 "screenshot": screenshot,
                 "trace": trace,
             },
@@ -360,35 +411,32 @@ class Runner:
         )
         if isinstance(exc, OrderNotFoundError):
             # A wrong number stays wrong: close the case instead of retrying it forever.
-            self.journal.update_case(case.id, status="not_found", now=now, advice=str(exc))
-            report.status = "not_found"
+            status = CaseStatus.NOT_FOUND
+            self.journal.update_case(case.id, status=status, now=now, advice=str(exc))
         else:
             # Keep the case open and look again soon: nothing was confirmed that should not be.
             self.journal.update_case(
                 case.id,
-                status=status.value,
+                status=status,
                 now=now,
                 next_due=now + timedelta(hours=1),
                 advice=str(exc),
             )
-            report.status = status.value
-        report.error = str(exc)
-        report.error_type = type(exc).__name__
+        report.case_status = status
+        report.failure = exc
         report.screenshot = screenshot
         report.trace = trace
         report.exit_code = exc.exit_code
 
     def _keep_trace(self, portal: Portal, order_id: str) -> str | None:
         """The failed case's trace chunk, scrubbed of secrets (None when not tracing)."""
-        from playwright.sync_api import Error as PlaywrightError
-
         from flows.browser.scrub import SecretSet, scrub_zip
 
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.zip"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             portal.end_case(path)
-        except PlaywrightError as trace_error:  # evidence is best effort, never the failure
+        except BrowserFailure as trace_error:  # evidence is best effort, never the failure
             log.warning("no trace for order %s: %s", order_id, first_line(trace_error))
             return None
         if not path.exists():
@@ -397,10 +445,8 @@ class Runner:
         return str(path)
 
     def _screenshot(self, portal: Portal, order_id: str) -> str | None:
-        from flows.session import evidence_screenshot
-
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"
-        return evidence_screenshot(portal.page, path, full_page=True)
+        return portal.screenshot(path, full_page=True)
 
 
 def _yes_no(answer: bool | None) -> str:

@@ -17,17 +17,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from assistant.app.portal_set import Login, PortalSet, Session, logins_for
-from assistant.app.runner import CaseReport, Runner
+from assistant.app.runner import RECORDED_OUTCOME, CaseReport, Runner
 from assistant.app.schedule import make_clock
 from assistant.app.settings import Account, Settings
 from assistant.app.workers import Emit, Job, JobQueue, Work, run_jobs
-from assistant.domain.errors import ConfigError, NeedsUserError, PortalError, first_line
-from assistant.domain.models import Intent, Preferences
+from assistant.domain.errors import ConfigError, NeedsUserError, PortalError
+from assistant.domain.models import CaseStatus, Intent, Preferences
+from assistant.journal.kinds import EventKind
 from assistant.journal.store import Case, Journal, open_journal
+from flows.browser.handle import BrowserHandle, browser_boundary
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser
-
     from flows.orders_page import OrderSummary
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def _runner(
         clock=make_clock(settings),
         artifacts_dir=settings.artifacts_dir,
         check_interval=timedelta(hours=settings.check_interval_hours),
-        evidence=recording.screenshot if recording else None,
+        evidence_path=recording.next_screenshot if recording else None,
         secrets=lambda: known_secrets(settings, configured_secrets),
     )
 
@@ -98,17 +98,7 @@ def _finish_recording(
 ) -> None:
     if session is None or session.recording is None:
         return
-    outcome = [
-        {
-            "account": r.account,
-            "order_id": r.order_id,
-            "status": r.status,
-            "actions": [a.kind.value for a in r.plan.actions] if r.plan else [],
-            "final_label": r.final_label,
-            "error": r.error,
-        }
-        for r in reports
-    ]
+    outcome = [{key: r.as_dict()[key] for key in RECORDED_OUTCOME} for r in reports]
     session.recording.finish(known_secrets(settings), outcome)
 
 
@@ -172,7 +162,7 @@ def run_due(
             account = account_for(settings, case.account)
         except ConfigError as exc:
             reports.append(
-                CaseReport(case.account, case.order_id, "failed", error=str(exc), exit_code=2)
+                CaseReport(case.account, case.order_id, CaseStatus.FAILED, failure=exc, exit_code=2)
             )
             continue
         accounts[account.username] = account
@@ -215,7 +205,7 @@ def _work_for(
     """What each worker does: its own journal connection, runner and portals; job by job."""
     configured_secrets = settings.secret_values()  # resolved here, in the calling thread
 
-    def work(browser: Browser, jobs: JobQueue, emit: Emit) -> None:
+    def work(browser: BrowserHandle, jobs: JobQueue, emit: Emit) -> None:
         with (
             open_journal(settings.journal_path) as journal,
             PortalSet(settings, browser, logins, session) as portals,
@@ -240,13 +230,13 @@ def _work_for(
                         dry_run=dry_run,
                     )
 
-                report = _guarded(user, job.order_id, process_job)
-                if hold_blocked and report.error_type == "NeedsUserError":
+                report = _guarded(browser, user, job.order_id, process_job)
+                if hold_blocked and report.needs_user:
                     # a human must sign in; other accounts go on
                     jobs.block(user, report.error or "a person must sign in")
-                if report.error and not browser.is_connected():
+                if report.failure is not None and not portals.alive:
                     jobs.close()  # the browser is gone: the other orders stay due, untried
-                elif report.error_type == "BrowserError":
+                elif report.browser_failed:
                     portals.close()  # a fresh context for the next order
                 emit(job, report)
 
@@ -255,56 +245,35 @@ def _work_for(
 
 def _held(journal: Journal, case: Case, error: str, now: datetime) -> CaseReport:
     """A due case left alone because its account needs the user: needs_user, retried later."""
-    payload = {"error": error, "type": "NeedsUserError", "screenshot": None}
-    journal.record(case.id, "error", payload, now)
+    failure = NeedsUserError(error)
+    payload = {"error": error, "type": type(failure).__name__, "screenshot": None}
+    journal.record(case.id, EventKind.ERROR, payload, now)
     journal.update_case(
-        case.id, status="needs_user", now=now, next_due=now + timedelta(hours=1), advice=error
+        case.id,
+        status=CaseStatus.NEEDS_USER,
+        now=now,
+        next_due=now + timedelta(hours=1),
+        advice=error,
     )
     return CaseReport(
-        case.account,
-        case.order_id,
-        "needs_user",
-        error=error,
-        error_type="NeedsUserError",
-        exit_code=1,
+        case.account, case.order_id, CaseStatus.NEEDS_USER, failure=failure, exit_code=1
     )
 
 
-def _guarded(account: str, order_id: str, work: Callable[[], CaseReport]) -> CaseReport:
-    """Errors outside one case's processing (sign-in, browser) become that case's report."""
-    from playwright.sync_api import Error as PlaywrightError
+def _guarded(
+    browser: BrowserHandle, account: str, order_id: str, work: Callable[[], CaseReport]
+) -> CaseReport:
+    """Errors outside one case's processing (sign-in, browser) become that case's report.
 
+    A browser failure (crashed, went away, context not created) leaves the flows as a
+    ``BrowserFailure``: this order failed and stays due in the journal; the others are tried.
+    """
     try:
-        return work()
-    except NeedsUserError as exc:
-        return CaseReport(
-            account,
-            order_id,
-            "needs_user",
-            error=str(exc),
-            error_type=type(exc).__name__,
-            exit_code=1,
-        )
+        with browser_boundary(browser):
+            return work()
     except PortalError as exc:
-        return CaseReport(
-            account,
-            order_id,
-            "failed",
-            error=str(exc),
-            error_type=type(exc).__name__,
-            exit_code=exc.exit_code,
-        )
-    except PlaywrightError as exc:
-        # The browser failed under the flows (crashed, went away, context not created):
-        # this order failed and stays due in the journal; the other orders are tried.
-        return CaseReport(
-            account,
-            order_id,
-            "failed",
-            error=f"the browser failed: {first_line(exc)}",
-            error_type="BrowserError",
-            exit_code=3,
-        )
+        status = CaseStatus.NEEDS_USER if isinstance(exc, NeedsUserError) else CaseStatus.FAILED
+        return CaseReport(account, order_id, status, failure=exc, exit_code=exc.exit_code)
 
 
 def list_orders(settings: Settings, account_name: str | None) -> list[OrderSummary]:

@@ -19,15 +19,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assistant.app.runner import CaseReport
 from assistant.app.settings import Account, Settings
 from assistant.domain.errors import InterruptedRunError, first_line
 from assistant.domain.models import Intent
-
-if TYPE_CHECKING:
-    from playwright.sync_api import Browser
+from flows.browser.handle import BrowserHandle
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +92,7 @@ class JobQueue:
 
 Emit = Callable[[Job, CaseReport], None]
 #: What a worker does: take jobs from the queue until it is empty, using this browser.
-Work = Callable[["Browser", JobQueue, Emit], None]
+Work = Callable[[BrowserHandle, JobQueue, Emit], None]
 
 
 def run_jobs(
@@ -222,4 +220,3 @@ def _run_threads(
         log.error("another worker failed too: %s", first_line(other))
     if failures:
         raise failures[0]  # a worker's unexpected failure is the command's failure
-

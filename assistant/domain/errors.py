@@ -93,6 +93,18 @@ class PortalChangedError(PortalError):
     exit_code = 3
 
 
+class BrowserFailure(PortalError):
+    """The browser failed outside a named flow step (a context not created, a trace not
+    started): this order failed and stays due, the next order gets a fresh context."""
+
+    exit_code = 3
+
+
+class BrowserGoneError(BrowserFailure):
+    """The browser process is gone (crashed, killed): no further order can be tried in
+    this run; the orders not started stay due, untried."""
+
+
 class InterruptedRunError(AssistantError):
     """The user stopped a command (Ctrl-C); what was done is journaled, the rest stays due."""
 

@@ -114,16 +114,34 @@ MESSAGE_FIELDS: frozenset[str] = frozenset(
 
 
 class CaseStatus(StrEnum):
-    """Where a case stands, for the journal and reports."""
+    """Where a case stands, for the journal and reports (the journal stores the values)."""
 
+    #: Journaled, not looked at yet (a batch killed before reaching it leaves it so).
+    NEW = "new"
     DONE_CANCELLED = "done_cancelled"
     DONE_REFUNDED = "done_refunded"
     NOTHING_TO_DO = "nothing_to_do"
+    #: The account has no such order: a wrong number stays wrong, so the case is closed.
+    NOT_FOUND = "not_found"
     WAITING_SELLER = "waiting_seller"
     WAITING_REFUND = "waiting_refund"
     WAITING_CANCEL_BUTTON = "waiting_cancel_button"
     NEEDS_USER = "needs_user"
     FAILED = "failed"
+
+    @property
+    def closed(self) -> bool:
+        """Nothing more is scheduled for a case in this state: it is never looked at again."""
+        return self in (
+            CaseStatus.DONE_CANCELLED,
+            CaseStatus.DONE_REFUNDED,
+            CaseStatus.NOTHING_TO_DO,
+            CaseStatus.NOT_FOUND,
+        )
+
+
+#: The closed case states, derived from ``CaseStatus.closed`` (e.g. for SQL parameters).
+CLOSED_CASE_STATES: frozenset[CaseStatus] = frozenset(s for s in CaseStatus if s.closed)
 
 
 class HistoryKind(StrEnum):

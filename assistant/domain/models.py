@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from assistant.domain.kinds import (
+    CLOSED_CASE_STATES,
     MESSAGE_FIELDS,
     ActionKind,
     AdviceKind,
@@ -46,6 +47,7 @@ from assistant.domain.kinds import (
 from assistant.domain.order_ids import OrderId
 
 __all__ = [
+    "CLOSED_CASE_STATES",
     "DEFAULT_REASONS",
     "MESSAGE_FIELDS",
     "Action",

@@ -10,13 +10,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from assistant.domain.models import CaseHistory, HistoryEntry, HistoryKind, MessageTemplateId
+from assistant.domain.models import (
+    CaseHistory,
+    HistoryEntry,
+    HistoryKind,
+    MessageTemplateId,
+    OrderStatus,
+)
+from assistant.journal.kinds import AttemptOutcome, EventKind
 from assistant.journal.store import Attempt, Event
 
 #: Journal attempt keys.
 KEY_CANCEL_NOW = "cancel_now"
 KEY_REQUEST = "request_cancellation"
 MESSAGE_PREFIX = "message:"
+#: Order states the policy must remember having seen (the first time is enough).
+_SEEN_ONCE: dict[str, HistoryKind] = {
+    OrderStatus.CANCELLATION_REJECTED: HistoryKind.REJECTION_SEEN,
+    OrderStatus.SHIPMENT_CANCELED: HistoryKind.SHIPMENT_CANCEL_SEEN,
+}
 
 
 def message_key(template_id: MessageTemplateId) -> str:
@@ -30,7 +42,7 @@ def build_history(
     """The CaseHistory the policy needs, from a case's attempts and events."""
     entries: list[HistoryEntry] = []
     for attempt in attempts:
-        if attempt.outcome != "confirmed":
+        if attempt.outcome is not AttemptOutcome.CONFIRMED:
             continue
         if attempt.action_key == KEY_REQUEST:
             entries.append(
@@ -47,25 +59,22 @@ def build_history(
             )
     seen: set[HistoryKind] = set()
     for event in events:
-        if event.kind == "observation":
+        if event.kind is EventKind.OBSERVATION:
             status = event.payload.get("status")
-            kind = {
-                "cancellation_rejected": HistoryKind.REJECTION_SEEN,
-                "shipment_canceled": HistoryKind.SHIPMENT_CANCEL_SEEN,
-            }.get(str(status))
+            kind = _SEEN_ONCE.get(str(status))
             if kind is not None and kind not in seen:
                 seen.add(kind)
                 entries.append(HistoryEntry(kind=kind, at=event.at))
-        elif event.kind == "seller_message":
+        elif event.kind is EventKind.SELLER_MESSAGE:
             at = _aware(event.payload.get("at")) or event.at
             entries.append(
                 HistoryEntry(
                     kind=HistoryKind.SELLER_MESSAGE_SEEN, at=at, text=event.payload.get("text")
                 )
             )
-        elif event.kind == "refund":
+        elif event.kind is EventKind.REFUND:
             entries.append(HistoryEntry(kind=HistoryKind.REFUND_CHECKED, at=event.at))
-        elif event.kind == "advice":
+        elif event.kind is EventKind.ADVICE:
             entries.append(
                 HistoryEntry(
                     kind=HistoryKind.ADVICE_GIVEN, at=event.at, text=event.payload.get("text")
@@ -74,10 +83,10 @@ def build_history(
     return CaseHistory(order_id=order_id, entries=tuple(sorted(entries, key=lambda e: e.at)))
 
 
-def first_seen(events: Iterable[Event], status: str) -> datetime | None:
+def first_seen(events: Iterable[Event], status: OrderStatus) -> datetime | None:
     """When an observation first showed the order in ``status`` (e.g. when it closed)."""
     for event in events:
-        if event.kind == "observation" and event.payload.get("status") == status:
+        if event.kind is EventKind.OBSERVATION and event.payload.get("status") == status:
             return event.at
     return None
 

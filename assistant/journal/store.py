@@ -21,6 +21,9 @@ from typing import Any
 
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
+from assistant.domain.kinds import CLOSED_CASE_STATES, CaseStatus
+from assistant.journal.kinds import AttemptOutcome, EventKind
+
 #: Each entry upgrades the schema by one version; never edit a released entry, append.
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -58,9 +61,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-#: Case statuses after which nothing more is scheduled.
-CLOSED_STATUSES = frozenset({"done_cancelled", "done_refunded", "nothing_to_do", "not_found"})
-_CLOSED_JSON = json.dumps(sorted(CLOSED_STATUSES))  # bound as one parameter in the queries
+#: The closed states (``CaseStatus.closed``), bound as one parameter in the queries.
+_CLOSED_JSON = json.dumps(sorted(s.value for s in CLOSED_CASE_STATES))
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Case:
     account: str
     order_id: str
     intent: dict[str, Any]
-    status: str
+    status: CaseStatus
     waiting_for: str | None
     next_due: datetime | None
     advice: str | None
@@ -80,7 +82,7 @@ class Case:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES
+        return not self.status.closed
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Event:
 
     id: int
     at: datetime
-    kind: str
+    kind: EventKind
     payload: dict[str, Any]
 
 
@@ -103,7 +105,7 @@ class Attempt:
     payload: dict[str, Any]
     attempted_at: datetime
     confirmed_at: datetime | None
-    outcome: str | None
+    outcome: AttemptOutcome | None
 
 
 def _iso(moment: datetime) -> str:
@@ -155,8 +157,15 @@ class Journal:
         with self._db:
             self._db.execute(
                 "INSERT OR IGNORE INTO cases (account, order_id, intent, status, created_at,"
-                " updated_at) VALUES (?, ?, ?, 'new', ?, ?)",
-                (account, order_id, json.dumps(intent), _iso(now), _iso(now)),
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    account,
+                    order_id,
+                    json.dumps(intent),
+                    CaseStatus.NEW.value,
+                    _iso(now),
+                    _iso(now),
+                ),
             )
         case = self.find_case(account, order_id)
         assert case is not None
@@ -210,7 +219,7 @@ class Journal:
         self,
         case_id: int,
         *,
-        status: str,
+        status: CaseStatus,
         now: datetime,
         waiting_for: str | None = None,
         next_due: datetime | None = None,
@@ -222,7 +231,7 @@ class Journal:
                 "UPDATE cases SET status = ?, waiting_for = ?, next_due = ?, advice = ?,"
                 " updated_at = ? WHERE id = ?",
                 (
-                    status,
+                    CaseStatus(status).value,  # a stray string fails here, not in a later read
                     waiting_for,
                     _iso(next_due) if next_due else None,
                     advice,
@@ -232,23 +241,26 @@ class Journal:
             )
 
     # -- history ------------------------------------------------------------------------
-    def record(self, case_id: int, kind: str, payload: dict[str, Any], now: datetime) -> None:
+    def record(self, case_id: int, kind: EventKind, payload: dict[str, Any], now: datetime) -> None:
         """Append an observation, plan, message, refund reading or error to a case."""
         with self._db:
             self._db.execute(
                 "INSERT INTO events (case_id, at, kind, payload) VALUES (?, ?, ?, ?)",
-                (case_id, _iso(now), kind, json.dumps(payload, default=str)),
+                (case_id, _iso(now), EventKind(kind).value, json.dumps(payload, default=str)),
             )
 
-    def events(self, case_id: int, kind: str | None = None) -> list[Event]:
+    def events(self, case_id: int, kind: EventKind | None = None) -> list[Event]:
         """A case's history in order, optionally of one kind."""
         query = "SELECT id, at, kind, payload FROM events WHERE case_id = ?"
         params: tuple[Any, ...] = (case_id,)
         if kind is not None:
             query += " AND kind = ?"
-            params = (case_id, kind)
+            params = (case_id, EventKind(kind).value)
         rows = self._db.execute(query + " ORDER BY id", params).fetchall()
-        return [Event(r[0], datetime.fromisoformat(r[1]), r[2], json.loads(r[3])) for r in rows]
+        return [
+            Event(r[0], datetime.fromisoformat(r[1]), EventKind(r[2]), json.loads(r[3]))
+            for r in rows
+        ]
 
     # -- attempts -----------------------------------------------------------------------
     def begin_attempt(
@@ -264,12 +276,12 @@ class Journal:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def settle_attempt(self, attempt_id: int, outcome: str, now: datetime) -> None:
-        """Close an attempt: 'confirmed' (seen on the portal) or 'not_applied' (proven absent)."""
+    def settle_attempt(self, attempt_id: int, outcome: AttemptOutcome, now: datetime) -> None:
+        """Close an attempt: confirmed (seen on the portal) or not applied (proven absent)."""
         with self._db:
             self._db.execute(
                 "UPDATE attempts SET confirmed_at = ?, outcome = ? WHERE id = ?",
-                (_iso(now), outcome, attempt_id),
+                (_iso(now), AttemptOutcome(outcome).value, attempt_id),
             )
 
     def attempts(self, case_id: int) -> list[Attempt]:
@@ -285,7 +297,7 @@ class Journal:
                 json.loads(r["payload"]),
                 datetime.fromisoformat(r["attempted_at"]),
                 _when(r["confirmed_at"]),
-                r["outcome"],
+                AttemptOutcome(r["outcome"]) if r["outcome"] is not None else None,
             )
             for r in rows
         ]
@@ -296,7 +308,9 @@ class Journal:
 
     def done_actions(self, case_id: int) -> set[str]:
         """Keys of the actions the portal confirmed: never to be done again."""
-        return {a.action_key for a in self.attempts(case_id) if a.outcome == "confirmed"}
+        return {
+            a.action_key for a in self.attempts(case_id) if a.outcome is AttemptOutcome.CONFIRMED
+        }
 
     def close(self) -> None:
         self._db.close()
@@ -321,7 +335,7 @@ def _case(row: sqlite3.Row) -> Case:
         account=row["account"],
         order_id=row["order_id"],
         intent=json.loads(row["intent"]),
-        status=row["status"],
+        status=CaseStatus(row["status"]),
         waiting_for=row["waiting_for"],
         next_due=_when(row["next_due"]),
         advice=row["advice"],

@@ -105,3 +105,40 @@ def launch_options(
     if choice.executable is not None:
         options["executable_path"] = str(choice.executable)
     return options
+
+
+@dataclass(frozen=True)
+class LaunchCheck:
+    """Whether one headless launch worked, and what to tell the user either way."""
+
+    ok: bool
+    detail: str
+
+
+def try_launch(choice: BrowserChoice, *, timeout_ms: float) -> LaunchCheck:
+    """Launch the chosen browser headless once and render a page (``order-assistant doctor``).
+
+    The same options the real runs use; a failure says how to fix it for this kind of
+    browser instead of raising.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                **launch_options(choice, headless=True), timeout=timeout_ms
+            )
+            page = browser.new_page()
+            page.set_content("<title>doctor</title><p>ok</p>")
+            browser_version = browser.version
+            browser.close()
+    except PlaywrightError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        hint = (
+            "run `python -m playwright install chromium` or set ORDER_ASSISTANT_BROWSER"
+            if choice.source is BrowserSource.PLAYWRIGHT
+            else "check that this Chromium starts on its own (`<path> --headless --version`)"
+        )
+        return LaunchCheck(False, f"failed: {first_line}. Fix: {hint}")
+    return LaunchCheck(True, f"ok, Chromium {browser_version}")

@@ -24,7 +24,7 @@ from assistant.domain.errors import ConfigError
 from flows.browser.scrub import SecretSet, scrub_har, scrub_zip
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import BrowserContext
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +88,10 @@ class Recording:
             source.backup(copy)
         target.chmod(0o600)
 
-    def screenshot(self, page: Page, label: str) -> str | None:
-        """A screenshot after an action, password fields masked."""
+    def next_screenshot(self, label: str) -> Path:
+        """Where the next screenshot after an action goes (numbered in the order taken)."""
         self._shots += 1
-        from flows.session import evidence_screenshot
-
-        return evidence_screenshot(page, self.screenshots / f"{self._shots:03d}-{label}.png")
+        return self.screenshots / f"{self._shots:03d}-{label}.png"
 
     def finish(self, secrets: Iterable[str], outcome: list[dict[str, Any]]) -> None:
         """Scrub every artifact, then write meta.json (after all contexts are closed)."""

@@ -57,6 +57,11 @@ def test_the_tree_keeps_every_contract(tree: Path) -> None:
         ("flows/portal.py", "import assistant.journal.store", "Layers"),
         ("assistant/journal/store.py", "import assistant.app.settings", "Layers"),
         ("assistant/app/runner.py", "import assistant.cli.render", "Layers"),
+        (
+            "assistant/app/runner.py",
+            "from playwright.sync_api import Page",
+            "The browser stays behind flows",
+        ),
         ("mock_site/app.py", "import assistant.domain.models", "The mock portal stands alone"),
     ],
 )
