@@ -20,12 +20,12 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 
-# 2. The project and its test extra, only when pyproject.toml changed.
+# 2. The project with the mock portal and the test tools, only when pyproject.toml changed.
 stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-    say "installing the project (pip install -e '.[test]')"
+    say "installing the project (pip install -e '.[test,mock]')"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[test,mock]'
     rm -f "$VENV"/.installed-*
     touch "$stamp"
 fi
