@@ -6,6 +6,8 @@ import pytest
 from mock_site_client import MAIN
 from playwright.sync_api import Page, expect
 
+from mock_site.server import MockPortal
+
 pytestmark = pytest.mark.browser
 
 TEXT = {
@@ -196,3 +198,23 @@ def test_verification_six_digits_then_captcha_iframe(page: Page, portal):
     expect(frame.get_by_text("Please slide to verify")).to_be_visible()
     frame.locator("#nc_1_n1z").press("End")
     expect(page).to_have_url(f"{portal.url}/p/order/index.html")
+
+
+@pytest.fixture
+def two_origin_portal():
+    server = MockPortal("awaiting_shipment", skin="real", login_port=0)
+    yield server
+    server.stop()
+
+
+def test_sign_in_on_a_second_port_and_back(page: Page, two_origin_portal):
+    server = two_origin_portal
+    page_url = f"{server.url}/p/order/detail.html?orderId={MAIN}"
+    page.goto(page_url)
+    expect(page).to_have_url(re.compile(rf"^{server.login_url}/passport/login\.htm"))
+    page.get_by_placeholder("Email or phone number").fill("buyer@example.com")
+    page.get_by_text("Continue", exact=True).click()
+    page.get_by_placeholder("Password").fill("buyer-pass-2026")
+    page.get_by_text("Sign in", exact=True).last.click()
+    expect(page).to_have_url(page_url)
+    expect(page.get_by_text("Awaiting shipment", exact=True)).to_be_visible()
