@@ -1,0 +1,124 @@
+"""What every command shares: the global options, the settings they lead to, checked input.
+
+The global options (``order-assistant -v --config F run``) are parsed once by the root
+callback in ``app.py`` into an immutable ``Options`` kept in Typer's context (``ctx.obj``),
+so no command reads or writes module state, and a test can run the CLI in-process again
+and again without one invocation leaking into the next.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from assistant.domain.errors import ConfigError
+from assistant.domain.order_ids import ORDER_ID_HINT, parse_order_id
+
+if TYPE_CHECKING:
+    from assistant.app.portal_set import Session
+    from assistant.app.runner import CaseReport
+    from assistant.app.settings import Settings
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+AccountOption = Annotated[
+    str | None, typer.Option("--account", help="Which configured account (default: the first)")
+]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Global options given before the command, and the consoles of this invocation.
+
+    The consoles are made per invocation (not at import) so that they follow the
+    terminal, or the test runner's captured streams, of the run at hand.
+    """
+
+    config: Path | None = None
+    verbose: int = 0
+    log_format: str = "text"
+    portal: str | None = None
+    headed: bool = False
+    slow_mo: float | None = None
+    concurrency: int | None = None
+    record: Path | None = None
+    console: Console = field(default_factory=Console)
+    err_console: Console = field(default_factory=lambda: Console(stderr=True))
+
+
+def options(ctx: typer.Context) -> Options:
+    """The ``Options`` the root callback stored (defaults when a command runs on its own)."""
+    found = ctx.find_object(Options)
+    return found if found is not None else Options()
+
+
+def load_settings_for(opts: Options) -> Settings:
+    """Settings from file + environment + global options; logging set up with redaction."""
+    from assistant.app.logs import configure_logging
+    from assistant.app.settings import load_settings
+
+    overrides: dict[str, object] = {
+        "portal_url": opts.portal,
+        "slow_mo": opts.slow_mo,
+        "concurrency": opts.concurrency,
+    }
+    if opts.headed:
+        overrides["headless"] = False
+    settings = load_settings(opts.config, **overrides)
+    if settings.username and settings.password is None and sys.stdin.isatty():
+        from pydantic import SecretStr
+
+        typed = typer.prompt(f"Password for {settings.username}", hide_input=True)
+        settings = settings.model_copy(update={"password": SecretStr(typed)})
+    configure_logging(opts.verbose, opts.log_format, settings.secret_values())
+    return settings
+
+
+def recording_session(
+    opts: Options, settings: Settings, command: str, orders: list[str], **extra: object
+) -> Session | None:
+    """A recording session when ``--record DIR`` was given, else None."""
+    if opts.record is None:
+        return None
+    from assistant.app.portal_set import Session
+    from assistant.app.schedule import make_clock
+    from flows.browser.recording import Recording
+
+    recording = Recording(
+        opts.record,
+        portal_url=settings.portal_url,
+        command=command,
+        orders=orders,
+        now=make_clock(settings)(),
+        extra=dict(extra),
+    )
+    return Session(recording=recording)
+
+
+def order_numbers(given: Sequence[str]) -> list[str]:
+    """The order numbers as typed, checked by the domain's one rule, each once, in order."""
+    cleaned = []
+    for raw in given:
+        try:
+            cleaned.append(parse_order_id(raw))
+        except ValueError as exc:
+            raise ConfigError(str(exc), key="ORDER", fix=f"give {ORDER_ID_HINT}") from None
+    if not cleaned:
+        raise ConfigError("no order given", key="ORDER", fix="name at least one order number")
+    return list(dict.fromkeys(cleaned))  # an order named twice is done once
+
+
+def finish(opts: Options, reports: list[CaseReport], as_json: bool, title: str) -> NoReturn:
+    """Print the reports (table or JSON) and leave with the exit code they call for."""
+    from assistant.cli.render import exit_code, print_reports, reports_json
+
+    if as_json:
+        print(reports_json(reports))
+    else:
+        print_reports(opts.console, reports, title)
+    raise typer.Exit(exit_code(reports))
