@@ -1,4 +1,4 @@
-"""The e2e fixture: an `assistant` runner per test (helpers in e2e_cli.py)."""
+"""The e2e fixture: an ``Assistant`` (tests.support.cli) per test, on the session's portal."""
 
 from __future__ import annotations
 
@@ -6,21 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_cli import Assistant, set_faults
 
 from mock_site.pytest_plugin import PortalHandle
+from tests.support.cli import Assistant
+from tests.support.portal import set_faults
 
 
 @pytest.fixture
 def assistant(portal: PortalHandle, tmp_path: Path) -> Iterator[Assistant]:
-    data_dir = tmp_path / "data"
-    helper = Assistant(
-        portal,
-        data_dir,
-        {"ORDER_ASSISTANT_CONFIG": str(tmp_path / "no-config.toml")},
-    )
+    helper = Assistant(portal.server, tmp_path / "data")
     yield helper
-    for process in helper.started:
-        if process.poll() is None:
-            helper.kill(process)
+    helper.kill_started()
     set_faults(portal, [])

@@ -1,4 +1,7 @@
-"""Bad input and a hostile environment: each a clear message and the documented exit code."""
+"""Bad input and a hostile environment: each a clear message and the documented exit code.
+
+Input checks run in-process (``assistant.invoke``); what needs a browser or the portal
+runs the CLI as a process."""
 
 from __future__ import annotations
 
@@ -8,24 +11,23 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from e2e_cli import Assistant, requests_of
 
 from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
-
-ORDER = "8211279521850032"
-UNKNOWN = "8211279521859999"
+from tests.support.cli import Assistant
+from tests.support.orders import DEMO_AWAITING_SHIPMENT, DEMO_PAID, SCENARIO_ORDER, UNKNOWN_ORDER
+from tests.support.portal import requests_of
 
 
 @pytest.mark.browser
 @pytest.mark.scenario("awaiting_shipment")
 def test_unknown_order_number(portal: PortalHandle, assistant: Assistant) -> None:
-    result = assistant("cancel", UNKNOWN, "--json")
+    result = assistant("cancel", UNKNOWN_ORDER, "--json")
     assert result.returncode == 2, result
     (report,) = result.json()
     assert report["status"] == "not_found"
-    assert UNKNOWN in report["error"], report
-    assert requests_of(portal, ORDER) == []
+    assert UNKNOWN_ORDER in report["error"], report
+    assert requests_of(portal, SCENARIO_ORDER) == []
     # A wrong number is not retried by every scheduled run: the case is closed.
     later = assistant("run", "--json")
     assert later.returncode == 0, later
@@ -34,19 +36,19 @@ def test_unknown_order_number(portal: PortalHandle, assistant: Assistant) -> Non
 
 def test_malformed_orders_files(tmp_path: Path, assistant: Assistant) -> None:
     broken = tmp_path / "orders.json"
-    broken.write_text('[\n  "8211279521850032",\n  "8211279521853383"\n', encoding="utf-8")
-    result = assistant("cancel", "--from-file", str(broken))
+    broken.write_text(f'[\n  "{SCENARIO_ORDER}",\n  "{DEMO_PAID}"\n', encoding="utf-8")
+    result = assistant.invoke("cancel", "--from-file", str(broken))
     assert result.returncode == 2, result
     assert str(broken) in result.stderr and "line" in result.stderr, result
 
     csv_file = tmp_path / "orders.csv"
-    csv_file.write_text("order_id\n8211279521850032\nnot-an-order\n", encoding="utf-8")
-    result = assistant("cancel", "--from-file", str(csv_file))
+    csv_file.write_text(f"order_id\n{SCENARIO_ORDER}\nnot-an-order\n", encoding="utf-8")
+    result = assistant.invoke("cancel", "--from-file", str(csv_file))
     assert result.returncode == 2, result
     assert str(csv_file) in result.stderr and "line 3" in result.stderr, result
     assert "not-an-order" in result.stderr
 
-    missing = assistant("cancel", "--from-file", str(tmp_path / "nowhere.csv"))
+    missing = assistant.invoke("cancel", "--from-file", str(tmp_path / "nowhere.csv"))
     assert missing.returncode == 2, missing
     assert "nowhere.csv" in missing.stderr
     assert not assistant.journal_path.exists()  # nothing was started for a bad batch
@@ -55,16 +57,16 @@ def test_malformed_orders_files(tmp_path: Path, assistant: Assistant) -> None:
 def test_order_ids_that_are_not_numbers(portal: PortalHandle, assistant: Assistant) -> None:
     now = datetime.fromisoformat(portal.state()["now"])
     with open_journal(assistant.journal_path) as journal:
-        journal.open_case("buyer@example.com", ORDER, {"kind": "cancel"}, now)
+        journal.open_case("buyer@example.com", SCENARIO_ORDER, {"kind": "cancel"}, now)
     before = hashlib.sha256(assistant.journal_path.read_bytes()).hexdigest()
     commands = [
-        ("cancel", "8211279521850032; DROP TABLE cases"),
-        ("cancel", ORDER, "' OR 1=1 --"),  # one bad number stops the whole batch
+        ("cancel", f"{SCENARIO_ORDER}; DROP TABLE cases"),
+        ("cancel", SCENARIO_ORDER, "' OR 1=1 --"),  # one bad number stops the whole batch
         ("plan", "../../etc/passwd"),
-        ("status", "8211279521850032\n8211279521853383"),
+        ("status", f"{SCENARIO_ORDER}\n{DEMO_PAID}"),
     ]
     for command in commands:
-        result = assistant(*command, ORDER_ASSISTANT_BROWSER="/nonexistent/chromium")
+        result = assistant.invoke(*command, ORDER_ASSISTANT_BROWSER="/nonexistent/chromium")
         assert result.returncode == 2, result
         assert "is not an order number" in result.stderr, result
     assert hashlib.sha256(assistant.journal_path.read_bytes()).hexdigest() == before
@@ -74,7 +76,7 @@ def test_order_ids_that_are_not_numbers(portal: PortalHandle, assistant: Assista
 @pytest.mark.browser
 def test_wrong_password_is_tried_once_per_run(portal: PortalHandle, assistant: Assistant) -> None:
     wrong = "Wrong-Secret-Passw0rd"
-    orders = ("8211279521853383", "8211279521854500", "8211279521855617")
+    orders = DEMO_AWAITING_SHIPMENT[:3]
     result = assistant("cancel", *orders, "--json", ORDER_ASSISTANT_PASSWORD=wrong)
     assert result.returncode == 2, result
     reports = result.json()
@@ -101,7 +103,9 @@ def test_unreachable_portal(assistant: Assistant) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = assistant("cancel", ORDER, ORDER_ASSISTANT_PORTAL_URL=f"http://127.0.0.1:{port}")
+    result = assistant(
+        "cancel", SCENARIO_ORDER, ORDER_ASSISTANT_PORTAL_URL=f"http://127.0.0.1:{port}"
+    )
     assert result.returncode == 3, result
     assert f"127.0.0.1:{port}" in result.stdout + result.stderr, result
 
@@ -127,13 +131,13 @@ def test_bad_config_value_names_the_key(
     ):
         args = ("status",) if how["ORDER_ASSISTANT_CONFIG"] else ("--config", str(config), "status")
         # No ORDER_ASSISTANT_PORTAL_URL: the environment would override the file's value.
-        result = assistant(*args, **how, ORDER_ASSISTANT_PORTAL_URL=None)
+        result = assistant.invoke(*args, **how, ORDER_ASSISTANT_PORTAL_URL=None)
         assert result.returncode == 2, result
         assert key in result.stderr, result
         assert "Traceback" not in result.stderr
 
 
 def test_bad_environment_value_names_the_variable(assistant: Assistant) -> None:
-    result = assistant("status", ORDER_ASSISTANT_MAX_MINUTES="soon")
+    result = assistant.invoke("status", ORDER_ASSISTANT_MAX_MINUTES="soon")
     assert result.returncode == 2, result
     assert "max_minutes" in result.stderr and "ORDER_ASSISTANT_MAX_MINUTES" in result.stderr

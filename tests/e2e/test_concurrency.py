@@ -13,15 +13,17 @@ import signal
 from pathlib import Path
 
 import pytest
-from e2e_cli import Assistant, buyer_messages, requests_of, set_faults, wait_until
 
 from mock_site.pytest_plugin import PortalHandle
+from tests.support.cli import COMMAND_TIMEOUT, REAP_TIMEOUT, Assistant
+from tests.support.orders import DEMO_AWAITING_SHIPMENT, DEMO_SELLER_REJECTS, OTHER_ACCOUNT_ORDER
+from tests.support.portal import buyer_messages, requests_of, set_faults, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.scenario("demo")]
 
-#: Paid orders of the demo's first account, all awaiting shipment.
-PAID = ("8211279521853383", "8211279521855617", "8211279521856734", "8211279521857851")
-OTHER_ACCOUNT_ORDER = "8300000000000101"  # awaiting shipment, account other@example.com
+#: Paid orders of the demo's first account, all awaiting shipment (not the one whose
+#: seller rejects).
+PAID = tuple(o for o in DEMO_AWAITING_SHIPMENT if o != DEMO_SELLER_REJECTS)
 ORDER_PAGE = r"^/orders/\d{16}$"
 #: Long enough for a second worker to start on a loaded machine, shorter than the
 #: assistant's 30 s navigation time-out (a timed-out first page must fail the test).
@@ -199,7 +201,7 @@ def test_killed_batch_leaves_no_browser_and_resumes_once(
     assert started
 
     os.kill(process.pid, signal.SIGKILL)  # the assistant alone, as the OOM killer would
-    process.communicate(timeout=30)
+    process.communicate(timeout=REAP_TIMEOUT)
     wait_until(
         lambda: not any(alive(pid) for pid in started),
         timeout=30,
@@ -235,7 +237,7 @@ def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
     )
     assert process.poll() is None, process.communicate()
     os.killpg(process.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
-    out, err = process.communicate(timeout=90)
+    out, err = process.communicate(timeout=COMMAND_TIMEOUT)
 
     assert process.returncode == 130, (out, err)
     assert f"interrupted after {contexts} of 4 order(s)" in err, err
@@ -295,7 +297,7 @@ def test_a_browser_crash_fails_the_orders_under_way_and_keeps_the_rest(
     )
     assert process.poll() is None, process.communicate()
     os.kill(browser_process(process.pid), signal.SIGKILL)  # Chromium dies under both workers
-    out, err = process.communicate(timeout=90)
+    out, err = process.communicate(timeout=COMMAND_TIMEOUT)
 
     assert process.returncode == 3, (out, err)
     assert "Traceback" not in err, err

@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from e2e_cli import Assistant, buyer_messages, requests_of, set_faults, wait_until
 
 from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
+from tests.support.cli import COMMAND_TIMEOUT, Assistant
+from tests.support.orders import SCENARIO_ORDER
+from tests.support.portal import buyer_messages, requests_of, set_faults, wait_until
 
-ORDER = "8211279521850032"
 CANCEL_POST = r"^/orders/\d+/cancel$"
 NO_BROWSER = "/nonexistent/chromium"  # a run that resolved a browser would fail on this
 
@@ -22,13 +23,13 @@ NO_BROWSER = "/nonexistent/chromium"  # a run that resolved a browser would fail
 def journal_with_case(data_dir: Path, now: datetime, next_due: datetime | None) -> None:
     """A journal holding one open case, as a previous `cancel` would leave it."""
     with open_journal(data_dir / "journal.sqlite3") as journal:
-        case = journal.open_case("buyer@example.com", ORDER, {"kind": "cancel"}, now)
+        case = journal.open_case("buyer@example.com", SCENARIO_ORDER, {"kind": "cancel"}, now)
         if next_due is not None:
             journal.update_case(case.id, status="waiting_seller", now=now, next_due=next_due)
 
 
 def attempts(assistant: Assistant) -> list[tuple[str, str | None]]:
-    rows = assistant.query("SELECT action_key, outcome FROM attempts ORDER BY id")
+    rows = assistant.query("SELECT action_key, outcome FROM attempts SCENARIO_ORDER BY id")
     return [(row["action_key"], row["outcome"]) for row in rows]
 
 
@@ -42,9 +43,9 @@ def test_killed_after_the_portal_applied_the_request(
     set_faults(
         portal, [{"path": CANCEL_POST, "method": "POST", "when": "after", "delay_ms": 30_000}]
     )
-    process = assistant.start("cancel", ORDER)
+    process = assistant.start("cancel", SCENARIO_ORDER)
     wait_until(
-        lambda: len(requests_of(portal, ORDER)) == 1 or process.poll() is not None,
+        lambda: len(requests_of(portal, SCENARIO_ORDER)) == 1 or process.poll() is not None,
         timeout=90,
         what="the cancellation request to reach the portal",
     )
@@ -57,10 +58,11 @@ def test_killed_after_the_portal_applied_the_request(
     assert result.returncode == 0, result
     (report,) = result.json()
     assert report["status"] == "waiting_seller"
-    requests = requests_of(portal, ORDER)
+    requests = requests_of(portal, SCENARIO_ORDER)
     assert len(requests) == 1, requests  # never a second request
-    assert len(buyer_messages(portal, ORDER)) == 1  # and the plan went on: the seller was told
-    recovered = assistant.events(ORDER, "recovered")
+    # and the plan went on: the seller was told
+    assert len(buyer_messages(portal, SCENARIO_ORDER)) == 1
+    recovered = assistant.events(SCENARIO_ORDER, "recovered")
     assert recovered == [
         {"kind": "recovered", "action": "request_cancellation", "outcome": "confirmed"}
     ]
@@ -68,8 +70,8 @@ def test_killed_after_the_portal_applied_the_request(
     portal.advance(days=1)
     again = assistant("run", "--json")
     assert again.returncode == 0, again
-    assert len(requests_of(portal, ORDER)) == 1
-    assert len(buyer_messages(portal, ORDER)) == 1
+    assert len(requests_of(portal, SCENARIO_ORDER)) == 1
+    assert len(buyer_messages(portal, SCENARIO_ORDER)) == 1
 
 
 @pytest.mark.browser
@@ -91,7 +93,7 @@ def test_killed_before_the_portal_applied_the_request(
             }
         ],
     )
-    process = assistant.start("cancel", ORDER)
+    process = assistant.start("cancel", SCENARIO_ORDER)
     wait_until(
         lambda: bool(attempts(assistant)) or process.poll() is not None,
         timeout=90,
@@ -99,15 +101,15 @@ def test_killed_before_the_portal_applied_the_request(
     )
     assert process.poll() is None, process.communicate()
     assistant.kill(process)
-    assert requests_of(portal, ORDER) == []
+    assert requests_of(portal, SCENARIO_ORDER) == []
     set_faults(portal, [])
 
     result = assistant("run", "--json")
     assert result.returncode == 0, result
-    requests = requests_of(portal, ORDER)
+    requests = requests_of(portal, SCENARIO_ORDER)
     assert len(requests) == 1 and requests[0]["accepted"], requests
-    assert len(buyer_messages(portal, ORDER)) == 1
-    assert [e["outcome"] for e in assistant.events(ORDER, "recovered")] == ["not_applied"]
+    assert len(buyer_messages(portal, SCENARIO_ORDER)) == 1
+    assert [e["outcome"] for e in assistant.events(SCENARIO_ORDER, "recovered")] == ["not_applied"]
     assert attempts(assistant) == [
         ("request_cancellation", "not_applied"),
         ("request_cancellation", "confirmed"),
@@ -151,12 +153,12 @@ def test_overlapping_runs_one_works_the_other_leaves(
         second = assistant("run", ORDER_ASSISTANT_BROWSER=NO_BROWSER)
     finally:
         os.kill(first.pid, signal.SIGCONT)
-    _, err = first.communicate(timeout=120)
+    _, err = first.communicate(timeout=COMMAND_TIMEOUT)
     assert second.returncode == 0, second
     assert f"pid {first.pid}" in second.stderr, second
     assert first.returncode == 0, err
-    assert len(requests_of(portal, ORDER)) == 1
-    assert assistant.case_status(ORDER) == "waiting_seller"
+    assert len(requests_of(portal, SCENARIO_ORDER)) == 1
+    assert assistant.case_status(SCENARIO_ORDER) == "waiting_seller"
 
 
 @pytest.mark.scenario("awaiting_shipment")

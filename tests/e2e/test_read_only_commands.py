@@ -7,38 +7,40 @@ import stat
 from pathlib import Path
 
 import pytest
-from e2e_cli import Assistant, buyer_messages, requests_of
 
 from mock_site.pytest_plugin import PortalHandle
+from tests.support.cli import Assistant
+from tests.support.orders import SCENARIO_ORDER
+from tests.support.portal import buyer_messages, requests_of
 
-ORDER = "8211279521850032"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.browser
 @pytest.mark.scenario("awaiting_shipment")
 def test_plan_of_a_live_order_clicks_nothing(portal: PortalHandle, assistant: Assistant) -> None:
-    result = assistant("plan", ORDER, "--json")
+    result = assistant("plan", SCENARIO_ORDER, "--json")
     assert result.returncode == 0, result
     (report,) = result.json()
     kinds = [action["kind"] for action in report["plan"]["actions"]]
     assert kinds == ["request_cancellation", "message_seller"], kinds
     assert report["done"] == []
-    order = portal.order_state(ORDER)
+    order = portal.order_state(SCENARIO_ORDER)
     assert order["state"] == "awaiting_shipment"
-    assert requests_of(portal, ORDER) == [] and buyer_messages(portal, ORDER) == []
+    assert requests_of(portal, SCENARIO_ORDER) == []
+    assert buyer_messages(portal, SCENARIO_ORDER) == []
     assert order["actions"] == []
     assert assistant.query("SELECT * FROM cases") == []  # a plan is not a case
 
 
 def test_plan_from_an_order_file(assistant: Assistant) -> None:
     order_file = ROOT / "fixtures" / "orders" / "awaiting_shipment.json"
-    result = assistant("plan", "--order-file", str(order_file), "--json")
+    result = assistant.invoke("plan", "--order-file", str(order_file), "--json")
     assert result.returncode == 0, result
     plan = result.json()
-    assert plan["order_id"] == ORDER
+    assert plan["order_id"] == SCENARIO_ORDER
     assert plan["actions"][0]["kind"] == "request_cancellation"
-    human = assistant("plan", "--order-file", str(order_file))
+    human = assistant.invoke("plan", "--order-file", str(order_file))
     assert human.returncode == 0, human
     assert "request_cancellation" in human.stdout
 
@@ -62,7 +64,7 @@ def test_orders_lists_the_accounts_orders(portal: PortalHandle, assistant: Assis
 @pytest.mark.scenario("awaiting_shipment")
 def test_secrets_never_leak(portal: PortalHandle, assistant: Assistant) -> None:
     password = portal.password
-    result = assistant("-vv", "--log-format", "json", "cancel", ORDER)
+    result = assistant("-vv", "--log-format", "json", "cancel", SCENARIO_ORDER)
     assert result.returncode == 0, result
     assert password not in result.stdout and password not in result.stderr
     log_lines = [line for line in result.stderr.splitlines() if line.strip()]

@@ -7,7 +7,7 @@ builds the portal objects it needs with `make_portal(...)`; they are closed afte
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,7 @@ from pydantic import SecretStr
 from flows.portal import Credentials, Portal
 from flows.profile import PortalProfile, load_profile
 from mock_site.pytest_plugin import PortalHandle
-
-MakePortal = Callable[..., Portal]
-
-#: The reasons the policy would offer, in order of preference (as in assistant.domain.models).
-REASONS = ("I ordered the wrong product(s)", "I ordered the wrong item", "Other reason(s)")
+from tests.support.flows import MakePortal
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

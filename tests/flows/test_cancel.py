@@ -18,20 +18,20 @@ from flows.order_page import WrongOrderError
 from flows.portal import Portal
 from flows.profile import PortalProfile
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import REASONS, MakePortal
-
-ORDER = "8211279521850032"
-OTHER = "8211279521850049"
+from tests.support.flows import REASONS, MakePortal
+from tests.support.orders import SCENARIO_ORDER, SECOND_ORDER
 
 
-def cancel(made: Portal, now: datetime, order_id: str = ORDER, **kwargs: Any) -> CancelResult:
+def cancel(
+    made: Portal, now: datetime, order_id: str = SCENARIO_ORDER, **kwargs: Any
+) -> CancelResult:
     kwargs.setdefault("reasons", REASONS)
     kwargs.setdefault("report_supplier", False)
     kwargs.setdefault("before_submit", lambda _: None)
     return made.cancel(order_id, now=now, **kwargs)
 
 
-def requests_of(portal: PortalHandle, order_id: str = ORDER) -> list[dict[str, Any]]:
+def requests_of(portal: PortalHandle, order_id: str = SCENARIO_ORDER) -> list[dict[str, Any]]:
     """The cancellations the buyer submitted (not those the scenario started with)."""
     return [
         r for r in portal.order_state(order_id)["cancellation_requests"] if not r.get("preexisting")
@@ -51,7 +51,7 @@ def test_unpaid_order_is_cancelled_at_once(
     assert result.report_supplier is None  # no report question for unpaid orders
     assert result.order.status is OrderStatus.CLOSED
     assert len(seen) == 1
-    recorded = portal.order_state(ORDER)
+    recorded = portal.order_state(SCENARIO_ORDER)
     assert recorded["state"] == "closed"
     assert recorded["closed_reason"] == "buyer_cancelled"
     [request] = requests_of(portal)
@@ -71,7 +71,7 @@ def test_paid_order_gets_one_request_with_reason_and_no_report(
     assert (result.reason, result.report_supplier) == ("I ordered the wrong product(s)", False)
     assert result.order.status is OrderStatus.CANCELLATION_REQUESTED
     assert seen == [{"reason": "I ordered the wrong product(s)", "report_supplier": False}]
-    assert portal.order_state(ORDER)["state"] == "cancellation_requested"
+    assert portal.order_state(SCENARIO_ORDER)["state"] == "cancellation_requested"
     [request] = requests_of(portal)
     assert request["accepted"]
     assert (request["reason"], request["report"]) == ("I ordered the wrong product(s)", "no")
@@ -133,13 +133,13 @@ def test_not_cancellable_states_refuse_and_record_nothing(
     scenario: str, portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
     portal.reset(scenario)
-    before = portal.order_state(ORDER)
+    before = portal.order_state(SCENARIO_ORDER)
 
     with pytest.raises(NotCancellableError) as raised:
         cancel(make_portal(), now)
 
-    assert raised.value.order_id == ORDER
-    after = portal.order_state(ORDER)
+    assert raised.value.order_id == SCENARIO_ORDER
+    after = portal.order_state(SCENARIO_ORDER)
     assert after["state"] == before["state"]
     assert after["cancellation_requests"] == before["cancellation_requests"]
     assert portal.state()["requests"].get("cancel", 0) == 0
@@ -163,22 +163,22 @@ def test_page_showing_another_order_refuses_before_any_click(
     portal: PortalHandle, make_portal: MakePortal, profile: PortalProfile, now: datetime
 ) -> None:
     made = make_portal()
-    made.goto_order(OTHER)  # the page shows order B ...
+    made.goto_order(SECOND_ORDER)  # the page shows order B ...
     page: Page = made.page
 
     with pytest.raises(WrongOrderError) as raised:  # ... and we ask to cancel order A
         cancel_order(
             page,
             profile,
-            ORDER,
+            SCENARIO_ORDER,
             reasons=REASONS,
             report_supplier=False,
             now=now,
             before_submit=lambda _: pytest.fail("nothing may be submitted"),
         )
 
-    assert raised.value.order_id == ORDER
+    assert raised.value.order_id == SCENARIO_ORDER
     expect(page.get_by_role("dialog", name="Cancel order")).to_have_count(0)
     assert portal.state()["requests"].get("cancel", 0) == 0
-    for order_id in (ORDER, OTHER):
+    for order_id in (SCENARIO_ORDER, SECOND_ORDER):
         assert portal.order_state(order_id)["cancellation_requests"] == []

@@ -9,13 +9,13 @@ from playwright.sync_api import expect
 
 from flows.profile import PortalProfile
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import MakePortal
+from tests.support.flows import MakePortal
+from tests.support.orders import SCENARIO_ORDER
 
-ORDER = "8211279521850032"
 TEXT = "Hello, I asked to cancel this order. Please do not ship it. Thank you!"
 
 
-def buyer_messages(portal: PortalHandle, order_id: str = ORDER) -> list[str]:
+def buyer_messages(portal: PortalHandle, order_id: str = SCENARIO_ORDER) -> list[str]:
     return [m["text"] for m in portal.order_state(order_id)["messages"] if m["author"] == "buyer"]
 
 
@@ -26,29 +26,30 @@ def test_message_is_sent_once_and_shows_in_the_thread(
     made = make_portal()
     sent_hooks: list[None] = []
 
-    assert made.send_message(ORDER, TEXT, before_send=lambda: sent_hooks.append(None))
+    assert made.send_message(SCENARIO_ORDER, TEXT, before_send=lambda: sent_hooks.append(None))
 
     assert buyer_messages(portal) == [TEXT]
     assert len(sent_hooks) == 1
     thread = made.page.get_by_role("log", name="Messages")
     expect(thread.get_by_role("article").filter(has_text=TEXT)).to_have_count(1)
-    [message] = [m for m in made.read_messages(ORDER) if m.from_buyer]
+    [message] = [m for m in made.read_messages(SCENARIO_ORDER) if m.from_buyer]
     assert (message.author, message.text) == ("You", TEXT)
-    assert message.at == datetime.fromisoformat(portal.order_state(ORDER)["messages"][0]["time"])
+    recorded = portal.order_state(SCENARIO_ORDER)["messages"][0]
+    assert message.at == datetime.fromisoformat(recorded["time"])
 
 
 @pytest.mark.scenario("awaiting_shipment")
 def test_same_message_is_not_sent_again(portal: PortalHandle, make_portal: MakePortal) -> None:
-    assert make_portal().send_message(ORDER, TEXT)
+    assert make_portal().send_message(SCENARIO_ORDER, TEXT)
     portal.advance(hours=7)  # the seller's scripted reply arrives after 6 hours
 
     # A later run, in a new browser: the text is already in the thread.
     again = make_portal()
-    assert not again.send_message(ORDER, "  " + TEXT.replace(" ", "  ") + "\n")
+    assert not again.send_message(SCENARIO_ORDER, "  " + TEXT.replace(" ", "  ") + "\n")
 
     assert buyer_messages(portal) == [TEXT]
     assert portal.state()["requests"]["message"] == 1
-    authors = [m.author for m in again.read_messages(ORDER)]
+    authors = [m.author for m in again.read_messages(SCENARIO_ORDER)]
     assert authors == ["You", "Sunrise Electronics Store"]
 
 
@@ -58,9 +59,9 @@ def test_thread_found_through_the_order_page_link(
 ) -> None:
     made = make_portal(profile=links_only_profile)
 
-    assert made.send_message(ORDER, TEXT)
+    assert made.send_message(SCENARIO_ORDER, TEXT)
 
     assert buyer_messages(portal) == [TEXT]
     expect(made.page).to_have_url(
-        f"{portal.url}/p/message/index.html?fromCode=order&orderId={ORDER}"
+        f"{portal.url}/p/message/index.html?fromCode=order&orderId={SCENARIO_ORDER}"
     )

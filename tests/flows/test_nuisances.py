@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 
 from assistant.domain.models import OrderStatus
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import REASONS, MakePortal
+from tests.support.flows import REASONS, MakePortal
+from tests.support.orders import SCENARIO_ORDER
 
-ORDER = "8211279521850032"
 TEXT = "Hello, I asked to cancel this order. Please do not ship it."
 
 
@@ -21,16 +21,20 @@ def test_read_cancel_and_message_with_every_nuisance_on(
 ) -> None:
     made = make_portal(signed_in=False)  # the sign-in pages have the nuisances too
 
-    order = made.read_order(ORDER, now)
+    order = made.read_order(SCENARIO_ORDER, now)
     result = made.cancel(
-        ORDER, reasons=REASONS, report_supplier=False, now=now, before_submit=lambda _: None
+        SCENARIO_ORDER,
+        reasons=REASONS,
+        report_supplier=False,
+        now=now,
+        before_submit=lambda _: None,
     )
-    sent = made.send_message(ORDER, TEXT)
+    sent = made.send_message(SCENARIO_ORDER, TEXT)
 
     assert order.status is OrderStatus.AWAITING_SHIPMENT
     assert result.submitted and result.order.status is OrderStatus.CANCELLATION_REQUESTED
     assert sent
-    recorded = portal.order_state(ORDER)
+    recorded = portal.order_state(SCENARIO_ORDER)
     [request] = recorded["cancellation_requests"]
     assert (request["reason"], request["report"]) == ("I ordered the wrong product(s)", "no")
     assert [m["text"] for m in recorded["messages"] if m["author"] == "buyer"] == [TEXT]

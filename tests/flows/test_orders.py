@@ -11,10 +11,8 @@ from assistant.domain.errors import OrderNotFoundError
 from assistant.domain.models import OrderStatus
 from flows.profile import PortalProfile
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import MakePortal
-
-UNKNOWN = "8211279521899999"
-OTHER_ACCOUNTS = "8300000000000101"  # other@example.com's order in the demo
+from tests.support.flows import MakePortal
+from tests.support.orders import OTHER_ACCOUNT_ORDER, UNKNOWN_ORDER
 
 
 def buyer_orders(portal: PortalHandle) -> dict[str, dict[str, object]]:
@@ -29,7 +27,7 @@ def oldest_order(portal: PortalHandle) -> str:
 
 @pytest.mark.parametrize(
     ("order_id", "links_only"),
-    [(UNKNOWN, False), (OTHER_ACCOUNTS, False), (OTHER_ACCOUNTS, True)],
+    [(UNKNOWN_ORDER, False), (OTHER_ACCOUNT_ORDER, False), (OTHER_ACCOUNT_ORDER, True)],
     ids=["unknown-by-url", "other-account-by-url", "other-account-by-links"],
 )
 def test_order_not_in_the_account_is_not_found(
@@ -78,6 +76,6 @@ def test_list_orders_loads_every_card(portal: PortalHandle, make_portal: MakePor
     assert len(loads) == -(-len(expected) // 10)  # 10 cards per load: "View orders" pressed
     for summary in summaries:
         assert summary.status_label == expected[summary.order_id]["label"]
-        assert summary.status not in (None, OrderStatus.UNKNOWN)
+        assert summary.status not in (None, OrderStatus.UNKNOWN_ORDER)
     dates = [s.order_date for s in summaries if s.order_date is not None]
     assert len(dates) == len(summaries) and dates == sorted(dates, reverse=True)  # newest first

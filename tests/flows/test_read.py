@@ -17,9 +17,9 @@ from assistant.domain.models import (
     PortalAction,
 )
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import MakePortal
+from tests.support.flows import MakePortal
+from tests.support.orders import SCENARIO_ORDER, SECOND_ORDER
 
-ORDER = "8211279521850032"
 A = PortalAction
 
 
@@ -110,11 +110,11 @@ def test_read_order_in_each_state(
     portal.reset(scenario)
     now = datetime.fromisoformat(portal.state()["now"])
     want = STATES[scenario]
-    recorded = portal.order_state(ORDER)
+    recorded = portal.order_state(SCENARIO_ORDER)
 
-    order = make_portal().read_order(ORDER, now)
+    order = make_portal().read_order(SCENARIO_ORDER, now)
 
-    assert order.order_id == ORDER
+    assert order.order_id == SCENARIO_ORDER
     assert (order.status, order.status_label) == (want.status, want.label)
     assert order.actions == want.actions
     assert order.total == usd(want.total)
@@ -142,10 +142,10 @@ def test_read_order_in_each_state(
 def test_read_free_return_tag_only_on_free_return_items(
     portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
-    order = make_portal().read_order(ORDER, now)
+    order = make_portal().read_order(SCENARIO_ORDER, now)
     assert not any(item.free_return for item in order.items)
     portal.reset("shipped_free_return")
-    order = make_portal().read_order(ORDER, now)
+    order = make_portal().read_order(SCENARIO_ORDER, now)
     assert [item.free_return for item in order.items] == [True]
 
 
@@ -153,9 +153,9 @@ def test_read_free_return_tag_only_on_free_return_items(
 def test_read_pending_request_and_seller_deadline(
     portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
-    requested = datetime.fromisoformat(portal.order_state(ORDER)["requested_at"])
+    requested = datetime.fromisoformat(portal.order_state(SCENARIO_ORDER)["requested_at"])
 
-    order = make_portal().read_order(ORDER, now)
+    order = make_portal().read_order(SCENARIO_ORDER, now)
 
     assert order.cancellation is not None
     assert order.cancellation.answer is CancellationAnswer.PENDING
@@ -166,7 +166,7 @@ def test_read_pending_request_and_seller_deadline(
 
 @pytest.mark.scenario("rejected")
 def test_read_rejected_request(make_portal: MakePortal, now: datetime) -> None:
-    order = make_portal().read_order(ORDER, now)
+    order = make_portal().read_order(SCENARIO_ORDER, now)
     assert order.cancellation is not None
     assert order.cancellation.answer is CancellationAnswer.REJECTED
     assert PortalAction.CANCEL not in order.actions
@@ -175,8 +175,8 @@ def test_read_rejected_request(make_portal: MakePortal, now: datetime) -> None:
 @pytest.mark.scenario("seller_cancelled")
 def test_read_who_closed_the_order(make_portal: MakePortal, now: datetime) -> None:
     made = make_portal()
-    assert made.read_order(ORDER, now).cancelled_by is CancelledBy.SELLER
-    assert made.read_order("8211279521850049", now).cancelled_by is CancelledBy.PLATFORM
+    assert made.read_order(SCENARIO_ORDER, now).cancelled_by is CancelledBy.SELLER
+    assert made.read_order(SECOND_ORDER, now).cancelled_by is CancelledBy.PLATFORM
 
 
 @pytest.mark.scenario("closed_refunding")
@@ -185,7 +185,7 @@ def test_refund_progress_moves_with_the_clock(
 ) -> None:
     made = make_portal()
 
-    before = made.read_order(ORDER, now)
+    before = made.read_order(SCENARIO_ORDER, now)
 
     assert before.refund is not None and not before.refund.finished
     assert [step.name for step in before.refund.steps] == [
@@ -197,7 +197,7 @@ def test_refund_progress_moves_with_the_clock(
     assert before.closed_at == before.refund.steps[0].date
 
     portal.advance(days=4)
-    after = made.read_order(ORDER, datetime.fromisoformat(portal.state()["now"]))
+    after = made.read_order(SCENARIO_ORDER, datetime.fromisoformat(portal.state()["now"]))
 
     assert after.refund is not None and after.refund.finished
     assert [step.date for step in after.refund.steps] == refund_days(portal)
@@ -205,7 +205,7 @@ def test_refund_progress_moves_with_the_clock(
 
 def refund_days(portal: PortalHandle) -> list[datetime | None]:
     """The portal's refund step times, as the page shows them (dates, no time of day)."""
-    steps = portal.order_state(ORDER)["refund_steps"]
+    steps = portal.order_state(SCENARIO_ORDER)["refund_steps"]
     return [
         datetime.fromisoformat(step).replace(hour=0, minute=0) if step else None for step in steps
     ]

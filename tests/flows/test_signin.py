@@ -11,9 +11,9 @@ import pytest
 
 from assistant.domain.errors import NeedsUserError, SignInError
 from mock_site.pytest_plugin import PortalHandle
-from tests.flows.conftest import MakePortal
+from tests.support.flows import MakePortal
+from tests.support.orders import SCENARIO_ORDER
 
-ORDER = "8211279521850032"
 WRONG_PASSWORD = "Your account name or password is incorrect."
 
 
@@ -27,7 +27,7 @@ def test_wrong_password_quotes_the_portal(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
     with pytest.raises(SignInError) as raised:
-        make_portal(signed_in=False, password="not-the-password").read_order(ORDER, now)
+        make_portal(signed_in=False, password="not-the-password").read_order(SCENARIO_ORDER, now)
 
     assert WRONG_PASSWORD in str(raised.value)
     assert sign_ins(portal) == 0
@@ -39,13 +39,13 @@ def test_saved_login_is_reused_by_the_next_run(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
     first = make_portal(signed_in=False)
-    first.read_order(ORDER, now)
+    first.read_order(SCENARIO_ORDER, now)
     assert (first.sign_ins, sign_ins(portal)) == (1, 1)
     assert stat.S_IMODE(state_file.stat().st_mode) == 0o600
     assert stat.S_IMODE(state_file.parent.stat().st_mode) == 0o700
 
     second = make_portal(signed_in=False)  # same storage_state file, new browser context
-    second.read_order(ORDER, now)
+    second.read_order(SCENARIO_ORDER, now)
 
     assert second.sign_ins == 0
     assert sign_ins(portal) == 1
@@ -55,12 +55,12 @@ def test_saved_login_is_reused_by_the_next_run(
 def test_forgotten_login_signs_in_again(
     portal: PortalHandle, make_portal: MakePortal, now: datetime, state_file: Path
 ) -> None:
-    make_portal(signed_in=False).read_order(ORDER, now)
+    make_portal(signed_in=False).read_order(SCENARIO_ORDER, now)
     old_state = state_file.read_text()
     portal.reset("awaiting_shipment")  # the portal drops every session
 
     again = make_portal(signed_in=False)
-    again.read_order(ORDER, now)
+    again.read_order(SCENARIO_ORDER, now)
 
     assert (again.sign_ins, sign_ins(portal)) == (1, 1)
     assert state_file.read_text() != old_state
@@ -77,7 +77,7 @@ def test_invalid_saved_login_signs_in_again(
     state_file.write_text(json.dumps({"cookies": [bogus], "origins": []}))
 
     made = make_portal(signed_in=False)
-    assert made.read_order(ORDER, now).order_id == ORDER
+    assert made.read_order(SCENARIO_ORDER, now).order_id == SCENARIO_ORDER
 
     assert sign_ins(portal) == 1
     saved = json.loads(state_file.read_text())
@@ -96,7 +96,7 @@ def test_verification_code_answered_from_the_totp_secret(
         password=account.password,
         totp_secret=account.verification.totp_secret,
     )
-    assert made.read_order(ORDER, now).order_id == ORDER
+    assert made.read_order(SCENARIO_ORDER, now).order_id == SCENARIO_ORDER
     assert sign_ins(portal, "totp@example.com") == 1
 
 
@@ -118,7 +118,7 @@ def test_code_without_secret_or_captcha_needs_the_user(
     state_file: Path,
 ) -> None:
     with pytest.raises(NeedsUserError, match=asks_for):
-        make_portal(signed_in=False, email=email, password=password).read_order(ORDER, now)
+        make_portal(signed_in=False, email=email, password=password).read_order(SCENARIO_ORDER, now)
 
     assert sign_ins(portal, email) == 0
     tried = portal.state()["requests"]

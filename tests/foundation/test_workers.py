@@ -9,6 +9,7 @@ import pytest
 
 from assistant.app.settings import Account
 from assistant.app.workers import Job, JobQueue
+from tests.support.orders import SCENARIO_ORDER
 
 ALEX = Account(username="alex@example.com")
 SAM = Account(username="sam@example.com")
@@ -45,10 +46,10 @@ def test_a_blocked_account_keeps_its_first_reason() -> None:
 
 
 def test_an_order_is_never_queued_twice() -> None:
-    twice = [Job(0, ALEX, "8211279521850032"), Job(1, ALEX, "8211279521850032")]
+    twice = [Job(0, ALEX, SCENARIO_ORDER), Job(1, ALEX, SCENARIO_ORDER)]
     with pytest.raises(ValueError, match="only once"):
         JobQueue(twice)
-    JobQueue([Job(0, ALEX, "8211279521850032"), Job(1, SAM, "8211279521850032")])
+    JobQueue([Job(0, ALEX, SCENARIO_ORDER), Job(1, SAM, SCENARIO_ORDER)])
 
 
 def test_accounts_never_share_a_saved_login_file() -> None:

@@ -17,10 +17,11 @@ from assistant.domain.models import (
     OrderItem,
     OrderStatus,
 )
+from tests.support.orders import SCENARIO_ORDER
 
 #: A Wednesday, 10:00 UTC: weekends are two and three days later.
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
-ORDER_ID = "8211279521850032"
+ORDER_ID = SCENARIO_ORDER
 
 
 def order(status: OrderStatus = OrderStatus.AWAITING_SHIPMENT, **fields: Any) -> Order:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from policy_factories import NOW, order
+from policy_factories import NOW, ORDER_ID, order
 from pydantic import ValidationError
 
 from assistant.domain.models import (
@@ -44,7 +44,7 @@ def test_order_id_must_be_a_long_number(bad: str) -> None:
 
 
 def test_order_id_from_card_text_is_cleaned() -> None:
-    assert order(order_id="Order ID: 8211279521850032Copy").order_id == "8211279521850032"
+    assert order(order_id=f"Order ID: {ORDER_ID}Copy").order_id == ORDER_ID
 
 
 def test_unknown_field_and_mutation_are_refused() -> None:
@@ -122,7 +122,7 @@ def test_outcome_failed_needs_error() -> None:
 
 def test_history_helpers_and_json_round_trip() -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    h = CaseHistory(order_id="8211279521850032")
+    h = CaseHistory(order_id=ORDER_ID)
     h = h.with_entry(HistoryEntry(kind=HistoryKind.REQUEST_SUBMITTED, at=t0 + timedelta(1)))
     h = h.with_entry(HistoryEntry(kind=HistoryKind.REQUEST_SUBMITTED, at=t0))
     h = h.with_entry(
@@ -154,6 +154,6 @@ def test_plan_json_carries_summary_and_round_trips() -> None:
 
     plan = decide(order(), intent(), None, NOW)
     data = plan.model_dump(mode="json")
-    assert data["summary"].startswith("order 8211279521850032 (awaiting_shipment)")
+    assert data["summary"].startswith(f"order {ORDER_ID} (awaiting_shipment)")
     assert Plan.model_validate(data) == plan
     assert Plan.model_validate_json(plan.model_dump_json()) == plan

@@ -30,6 +30,7 @@ from assistant.domain.models import (
     Shipment,
 )
 from assistant.domain.policy import decide
+from tests.support.orders import SCENARIO_ORDER
 
 BASE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 offsets = st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60))
@@ -77,7 +78,7 @@ def orders(draw: st.DrawFn) -> Order:
         for k in draw(st.lists(st.sampled_from(CouponKind), max_size=2))
     )
     return Order(
-        order_id="8211279521850032",
+        order_id=SCENARIO_ORDER,
         store="Store",
         items=items,
         total=Money(amount="6.00"),

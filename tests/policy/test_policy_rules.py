@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from policy_factories import NOW, history, intent, order, sent
+from policy_factories import NOW, ORDER_ID, history, intent, order, sent
 
 from assistant.domain.models import (
     ActionKind,
@@ -323,7 +323,7 @@ def test_message_override_from_intent() -> None:
     o = order(OrderStatus.AWAITING_SHIPMENT, actions=CANCEL_BUTTON)
     i = Intent(message="Please cancel {order_id}, sorry!")
     plan = decide(o, i, None, NOW)
-    assert plan.actions[1].message == "Please cancel 8211279521850032, sorry!"
+    assert plan.actions[1].message == f"Please cancel {ORDER_ID}, sorry!"
 
 
 def test_reason_override_that_blames_the_seller_is_ignored_without_fraud() -> None:

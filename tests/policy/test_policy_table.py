@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from policy_factories import NOW, intent, order
+from policy_factories import NOW, ORDER_ID, intent, order
 
 from assistant.domain.models import (
     ActionKind,
@@ -182,13 +182,13 @@ def test_plan(
     assert _shape(plan) == shape
     assert plan.case_status is case
     assert plan.status is status and plan.intent is kind
-    assert plan.order_id == "8211279521850032"
+    assert plan.order_id == ORDER_ID
     for action in plan.actions:
         assert action.why.strip() and action.rule.strip()
         if action.kind in (A.CANCEL_NOW, A.REQUEST_CANCELLATION):
             assert action.reason == "I ordered the wrong product(s)"
         if action.kind is A.MESSAGE_SELLER:
-            assert action.message is not None and "8211279521850032" in action.message
+            assert action.message is not None and ORDER_ID in action.message
         if action.kind is A.WAIT:
             assert action.wait_until is not None and action.wait_until > NOW
 

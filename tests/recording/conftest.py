@@ -1,10 +1,7 @@
-"""Helpers for the recording tests: run the real CLI against a portal of the test's own."""
+"""Fixtures for the recording tests: a portal of the test's own, and the CLI against it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,22 +9,8 @@ import pytest
 
 from mock_site.scenario import load_scenario
 from mock_site.server import MockPortal
-
-PLANTED_PASSWORD = "Planted-Secret-Pw-7f3c9e21"
-
-
-def run_cli(
-    *args: str, env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    """The CLI as a user runs it, wide enough that tables do not wrap."""
-    return subprocess.run(
-        [sys.executable, "-m", "assistant", *args],
-        env={**os.environ, "COLUMNS": "200", **env},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+from tests.support.cli import Assistant
+from tests.support.recording import PLANTED_PASSWORD
 
 
 @pytest.fixture
@@ -48,13 +31,12 @@ def own_portal() -> Iterator[MockPortal]:
 
 
 @pytest.fixture
-def cli_env(own_portal: MockPortal, tmp_path: Path) -> dict[str, str]:
-    """Environment for the CLI against ``own_portal``, with the portal's clock."""
-    return {
-        "ORDER_ASSISTANT_PORTAL_URL": own_portal.url,
-        "ORDER_ASSISTANT_USERNAME": "buyer@example.com",
-        "ORDER_ASSISTANT_PASSWORD": PLANTED_PASSWORD,
-        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
-        "ORDER_ASSISTANT_NOW": own_portal.state()["now"],
-    }
+def cli(own_portal: MockPortal, tmp_path: Path) -> Assistant:
+    """The CLI against ``own_portal`` (its first account, its clock), data in ``tmp_path``."""
+    return Assistant(own_portal, tmp_path / "data")
+
+
+@pytest.fixture
+def offline_cli(tmp_path: Path) -> Assistant:
+    """The CLI with no portal at all (replays)."""
+    return Assistant(None, tmp_path / "data")

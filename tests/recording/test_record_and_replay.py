@@ -12,10 +12,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mock_site.server import MockPortal
-from tests.recording.conftest import PLANTED_PASSWORD, run_cli
+from tests.support.cli import Assistant
+from tests.support.orders import DEMO_PAID, DEMO_UNPAID
+from tests.support.recording import PLANTED_PASSWORD
 
-UNPAID = "8211279521850032"
-PAID = "8211279521853383"
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "recordings"
 
 pytestmark = pytest.mark.browser
@@ -37,10 +37,10 @@ def _all_bytes(folder: Path) -> dict[str, bytes]:
 
 
 def test_recorded_run_holds_no_secret_and_replays_without_server(
-    own_portal: MockPortal, cli_env: dict[str, str], tmp_path: Path
+    own_portal: MockPortal, cli: Assistant, tmp_path: Path
 ) -> None:
     record = tmp_path / "rec"
-    result = run_cli("--record", str(record), "cancel", UNPAID, PAID, env=cli_env)
+    result = cli("--record", str(record), "cancel", DEMO_UNPAID, DEMO_PAID)
     assert result.returncode == 0, result.stdout + result.stderr
     assert {p.name for p in record.iterdir()} >= {
         "session.har",
@@ -63,39 +63,33 @@ def test_recorded_run_holds_no_secret_and_replays_without_server(
         for secret in planted:
             assert secret.encode() not in data, f"a secret leaked into {name}"
 
-    replayed = run_cli("replay", str(record), "--json", env=cli_env)
+    replayed = cli("replay", str(record), "--json")
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     report = json.loads(replayed.stdout)
     assert report["reproduced"] is True
     assert {c["order_id"]: c["status"] for c in report["cases"]} == {
-        UNPAID: "done_cancelled",
-        PAID: "waiting_seller",
+        DEMO_UNPAID: "done_cancelled",
+        DEMO_PAID: "waiting_seller",
     }
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.iterdir()))
-def test_bundled_recordings_replay_offline(name: str, tmp_path: Path) -> None:
-    env = {
-        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
-    }
-    result = run_cli("replay", str(FIXTURES / name), "--json", env=env)
+def test_bundled_recordings_replay_offline(name: str, offline_cli: Assistant) -> None:
+    result = offline_cli("replay", str(FIXTURES / name), "--json")
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["reproduced"] is True
 
 
-def test_replay_of_pages_that_changed_names_the_step_and_locator(tmp_path: Path) -> None:
+def test_replay_of_pages_that_changed_names_the_step_and_locator(
+    tmp_path: Path, offline_cli: Assistant
+) -> None:
     changed = tmp_path / "changed"
     shutil.copytree(FIXTURES / "request_with_message", changed)
     har = changed / "session.har"
     har.write_text(
         har.read_text().replace('aria-label=\\"Order status\\"', 'aria-label=\\"State\\"')
     )
-    env = {
-        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
-        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
-    }
-    result = run_cli("replay", str(changed), "--json", env=env)
+    result = offline_cli("replay", str(changed), "--json")
     assert result.returncode == 3
     outcome = json.loads(result.stdout)
     error = outcome["cases"][0]["error"]
@@ -105,19 +99,18 @@ def test_replay_of_pages_that_changed_names_the_step_and_locator(tmp_path: Path)
 
 
 def test_html_report_shows_each_case_with_screenshots(
-    cli_env: dict[str, str], tmp_path: Path, page: Page
+    cli: Assistant, tmp_path: Path, page: Page
 ) -> None:
-    assert (
-        run_cli("--record", str(tmp_path / "rec"), "cancel", UNPAID, PAID, env=cli_env).returncode
-        == 0
-    )
+    assert cli("--record", str(tmp_path / "rec"), "cancel", DEMO_UNPAID, DEMO_PAID).returncode == 0
     target = tmp_path / "report.html"
-    result = run_cli("report", "--html", str(target), env=cli_env)
+    result = cli.invoke("report", "--html", str(target))  # reads the journal only
     assert result.returncode == 0, result.stderr
     page.goto(target.as_uri())
-    for order_id in (UNPAID, PAID):
+    for order_id in (DEMO_UNPAID, DEMO_PAID):
         case = page.get_by_role("region", name=f"Order {order_id}")
         expect(case).to_be_visible()
         expect(case.get_by_role("img", name="screenshot").first).to_be_visible()
-    expect(page.get_by_role("region", name=f"Order {PAID}")).to_contain_text("request_cancellation")
-    expect(page.get_by_role("region", name=f"Order {UNPAID}")).to_contain_text("done_cancelled")
+    paid = page.get_by_role("region", name=f"Order {DEMO_PAID}")
+    expect(paid).to_contain_text("request_cancellation")
+    unpaid = page.get_by_role("region", name=f"Order {DEMO_UNPAID}")
+    expect(unpaid).to_contain_text("done_cancelled")

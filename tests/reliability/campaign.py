@@ -13,10 +13,7 @@ everything settled.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from mock_site.server import MockPortal
-from tests.reliability.clirun import Cli
 from tests.reliability.generate import CaseSpec, Step, generate
 from tests.reliability.invariants import (
     JournalView,
@@ -37,8 +33,9 @@ from tests.reliability.invariants import (
     check_portal,
     check_settled,
 )
+from tests.support.cli import COMMAND_TIMEOUT, SHORT_PAGE_TIMEOUT, Assistant, kill_tree
+from tests.support.portal import set_faults
 
-COMMAND_TIMEOUT = 240
 MAX_RECOVERY_RUNS = 3
 
 
@@ -123,14 +120,16 @@ class CaseRun:
         self.spec = spec
         self.data_dir = data_dir
         self.figures = Figures(scenarios=1)
-        self.cli = Cli(server, data_dir / "data", spec.scenario["accounts"])
+        self.cli = Assistant(
+            server, data_dir / "data", list(spec.scenario["accounts"]), dict(SHORT_PAGE_TIMEOUT)
+        )
         self.log: list[str] = []
 
     # -- the CLI ---------------------------------------------------------------------------
     def command(self, step: Step) -> Outcome:
         """Run a command, SIGKILLing it (and its browser) when the step says so."""
         started = time.monotonic()
-        process = self.cli.popen(*step.command, "--json")
+        process = self.cli.start(*step.command, "--json")
         killed = False
         if step.kill_at_post or step.kill_after is not None:
             killed = self._kill_when(process, step, started)
@@ -169,15 +168,10 @@ class CaseRun:
 
     @staticmethod
     def _kill(process: subprocess.Popen[str]) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
+        kill_tree(process)
 
     def set_faults(self, faults: list[dict[str, Any]]) -> None:
-        from mock_site.faults import Fault
-
-        parsed = [Fault.model_validate(f).model_dump() for f in faults]
-        with self.server.portal.lock:
-            self.server.portal.faults = parsed
+        set_faults(self.server, faults)
 
     # -- checks ------------------------------------------------------------------------------
     def violation(self, text: str) -> None:
@@ -250,7 +244,7 @@ class CaseRun:
 
     def check_status_json(self, journal: JournalView) -> None:
         """`status --json` (what an operator sees) agrees with the journal file."""
-        done = self.cli("status", "--json", timeout=60)
+        done = self.cli("status", "--json")
         if done.returncode != 0:
             self.violation(f"status --json -> {done.returncode}: {done.stderr[-300:]}")
             return

@@ -1,30 +1,33 @@
 """Bad input never reaches the portal or the journal: a clear error, exit code 2, and the
 journal byte-identical (or still absent). Config files, orders files, order numbers,
-portal URLs of other schemes, and the mock portal's own scenario files."""
+portal URLs of other schemes, and the mock portal's own scenario files.
+
+Nothing here needs a browser or a process of its own: the CLI runs in-process."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assistant.journal.store import open_journal
-from tests.reliability.clirun import CLI
+from tests.support.cli import invoke
+from tests.support.orders import SCENARIO_ORDER
+from tests.support.scenarios import scenario
 
-MAIN = "8211279521850032"
 FULLWIDTH = "８２１１２７９５２１８５００３２"  # 16 digits, but not ASCII ones
 ARABIC_INDIC = "٨٢١١٢٧٩٥٢١٨٥٠٠٣٢"
 
 
 def run(data_dir: Path, *args: str, config: Path | None = None, **env: str) -> tuple[int, str]:
-    environment = {
-        "PATH": "/usr/bin:/bin",
+    """The CLI with nothing but its own settings; ``""`` for a variable removes it."""
+    environment: dict[str, str | None] = {
         "HOME": str(data_dir.parent),
+        "XDG_CONFIG_HOME": None,
+        "XDG_STATE_HOME": None,
         "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
         "ORDER_ASSISTANT_CONFIG": str(config or data_dir.parent / "no-config.toml"),
         "ORDER_ASSISTANT_USERNAME": "buyer@example.com",
@@ -32,13 +35,10 @@ def run(data_dir: Path, *args: str, config: Path | None = None, **env: str) -> t
         # Never reached: a bad input must fail before any browser starts.
         "ORDER_ASSISTANT_BROWSER": "/nonexistent/chromium",
         "ORDER_ASSISTANT_PORTAL_URL": "http://127.0.0.1:9",
-        **env,
+        **{key: value or None for key, value in env.items()},
     }
-    environment = {k: v for k, v in environment.items() if v != ""}
-    done = subprocess.run(
-        [*CLI, *args], env=environment, capture_output=True, text=True, timeout=60, check=False
-    )
-    return done.returncode, done.stdout + done.stderr
+    result = invoke(*args, env=environment)
+    return result.returncode, result.output
 
 
 def fingerprint(data_dir: Path) -> dict[str, str]:
@@ -56,7 +56,8 @@ def data_dir(tmp_path: Path) -> Path:
 
     folder = tmp_path / "data"
     with open_journal(folder / "journal.sqlite3") as journal:
-        journal.open_case("buyer@example.com", MAIN, {"kind": "cancel"}, datetime.now(UTC))
+        now = datetime.now(UTC)
+        journal.open_case("buyer@example.com", SCENARIO_ORDER, {"kind": "cancel"}, now)
     return folder
 
 
@@ -78,11 +79,11 @@ def refused(data_dir: Path, *args: str, words: tuple[str, ...] = (), **kw: objec
         "   ",
         "9" * 5000,
         "1; DROP TABLE cases",
-        f"{MAIN}; DROP TABLE cases",
+        f"{SCENARIO_ORDER}; DROP TABLE cases",
         FULLWIDTH,
         ARABIC_INDIC,
         "../../../etc/passwd",
-        f"{MAIN}/../../x",
+        f"{SCENARIO_ORDER}/../../x",
         "0x1f2e3d4c5b6a7980",
         "821127952185003２",
         "8211 2795 2185 0032",
@@ -95,7 +96,7 @@ def test_bad_order_numbers(data_dir: Path, order: str) -> None:
 
 
 def test_an_order_number_that_looks_like_an_option(data_dir: Path) -> None:
-    refused(data_dir, "cancel", "-8211279521850032", words=("No such option",))
+    refused(data_dir, "cancel", f"-{SCENARIO_ORDER}", words=("No such option",))
 
 
 def test_bad_order_number_for_status_and_plan(data_dir: Path) -> None:
@@ -106,12 +107,12 @@ def test_bad_order_number_for_status_and_plan(data_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "words"),
     [
-        ("orders.csv", "order_id\n8211279521850032\nDROP TABLE cases\n", ("line 3",)),
+        ("orders.csv", f"order_id\n{SCENARIO_ORDER}\nDROP TABLE cases\n", ("line 3",)),
         ("orders.csv", f"order_id\n{FULLWIDTH}\n", ("line 2",)),
         ("orders.csv", "", ("empty",)),
         ("orders.json", "[1, 2", ("not valid JSON",)),
-        ("orders.json", '{"order_id": "8211279521850032"}', ("must hold a JSON list",)),
-        ("orders.json", '[{"id": "8211279521850032"}]', ("entry 0",)),
+        ("orders.json", f'{{"order_id": "{SCENARIO_ORDER}"}}', ("must hold a JSON list",)),
+        ("orders.json", f'[{{"id": "{SCENARIO_ORDER}"}}]', ("entry 0",)),
         ("orders.json", '["../../etc/passwd"]', ("entry 0",)),
         ("orders.json", "[true]", ("entry 0",)),
         ("orders.json", "[]", ("ORDER", "no order given")),
@@ -150,7 +151,7 @@ def test_unreadable_orders_files(data_dir: Path) -> None:
 def test_bad_config_files(data_dir: Path, toml: str, words: tuple[str, ...]) -> None:
     config = data_dir.parent / "config.toml"
     config.write_text(toml, encoding="utf-8")
-    for command in (("cancel", MAIN), ("run",)):
+    for command in (("cancel", SCENARIO_ORDER), ("run",)):
         # No portal URL in the environment here: it would override the file's.
         refused(
             data_dir,
@@ -182,8 +183,10 @@ def test_binary_and_missing_config_files(data_dir: Path) -> None:
     ],
 )
 def test_portal_urls_of_other_schemes(data_dir: Path, url: str) -> None:
-    refused(data_dir, "--portal", url, "cancel", MAIN, words=("portal_url",))
-    refused(data_dir, "cancel", MAIN, words=("portal_url",), ORDER_ASSISTANT_PORTAL_URL=url)
+    refused(data_dir, "--portal", url, "cancel", SCENARIO_ORDER, words=("portal_url",))
+    refused(
+        data_dir, "cancel", SCENARIO_ORDER, words=("portal_url",), ORDER_ASSISTANT_PORTAL_URL=url
+    )
 
 
 def test_no_journal_is_created_by_bad_input(tmp_path: Path) -> None:
@@ -212,21 +215,19 @@ BAD_SCENARIOS: list[tuple[str, Callable[[dict[str, object]], object], str]] = [
     ("name", "change", "field"), BAD_SCENARIOS, ids=[b[0] for b in BAD_SCENARIOS]
 )
 def test_bad_scenario_files(
-    tmp_path: Path, name: str, change: Callable[[dict[str, object]], object], field: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    change: Callable[[dict[str, object]], object],
+    field: str,
 ) -> None:
-    from mock_site.scenario import SCENARIO_DIR
+    from mock_site.__main__ import main as mock_portal_main
 
-    data = json.loads((SCENARIO_DIR / "awaiting_shipment.json").read_text("utf-8"))
-    changed = change(data)
+    changed = change(scenario("awaiting_shipment"))
     path = tmp_path / f"{name}.json"
     path.write_text(changed if isinstance(changed, str) else json.dumps(changed), "utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "mock_site", "--scenario", str(path), "--port", "9"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 2, done
-    assert str(path) in done.stderr and field in done.stderr, done.stderr
-    assert "Traceback" not in done.stderr
+    # `python -m mock_site` in-process: a traceback would fail the test by itself.
+    code = mock_portal_main(["--scenario", str(path), "--port", "9"])
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert str(path) in stderr and field in stderr, stderr

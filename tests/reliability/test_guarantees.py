@@ -16,18 +16,13 @@ from typing import Any
 import pytest
 
 from mock_site.server import MockPortal
-from tests.reliability.clirun import Cli, Result
-from tests.reliability.conftest import MAIN, scenario
+from tests.support.cli import Assistant, Result
+from tests.support.orders import SCENARIO_ORDER, SECOND_ORDER, THIRD_ORDER
+from tests.support.portal import buyer_messages, set_faults
+from tests.support.scenarios import scenario
 
 pytestmark = pytest.mark.browser
 DETAIL = r"^/orders/\d{16}$"
-
-
-def install(server: MockPortal, *faults: dict[str, Any]) -> None:
-    from mock_site.faults import Fault
-
-    with server.portal.lock:
-        server.portal.faults = [Fault.model_validate(f).model_dump() for f in faults]
 
 
 def only(result: Result) -> dict[str, Any]:
@@ -37,12 +32,12 @@ def only(result: Result) -> dict[str, Any]:
     return report
 
 
-def requests_on(server: MockPortal, order_id: str = MAIN) -> list[dict[str, Any]]:
+def requests_on(server: MockPortal, order_id: str = SCENARIO_ORDER) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = server.state()["orders"][order_id]["cancellation_requests"]
     return [r for r in found if not r.get("preexisting")]
 
 
-def assert_portal_changed(cli: Cli, result: Result, *words: str) -> None:
+def assert_portal_changed(cli: Assistant, result: Result, *words: str) -> None:
     """Exit 3, a 'portal changed' message naming what, a screenshot, nothing done."""
     assert result.returncode == 3, result
     report = only(result)
@@ -57,9 +52,7 @@ def assert_portal_changed(cli: Cli, result: Result, *words: str) -> None:
         for name in archive.namelist():
             assert cli.accounts[0]["password"].encode() not in archive.read(name), name
     assert requests_on(cli.server) == []
-    assert [
-        m for m in cli.server.state()["orders"][MAIN]["messages"] if m["author"] == "buyer"
-    ] == []
+    assert buyer_messages(cli.server, SCENARIO_ORDER) == []
     (case,) = cli("status", "--json").json()
     assert case["status"] == "failed" and case["next_due"], case  # looked at again later
 
@@ -74,21 +67,21 @@ def assert_portal_changed(cli: Cli, result: Result, *words: str) -> None:
     ids=["unknown-status-label", "renamed-submit", "renamed-cancel-button"],
 )
 def test_a_changed_page_stops_with_evidence(
-    make_cli: Callable[..., Cli], replace: dict[str, str], words: list[str]
+    make_cli: Callable[..., Assistant], replace: dict[str, str], words: list[str]
 ) -> None:
     cli = make_cli(scenario("awaiting_shipment"))
-    install(cli.server, {"path": DETAIL, "replace": replace})
-    result = cli("cancel", MAIN, "--json")
+    set_faults(cli.server, [{"path": DETAIL, "replace": replace}])
+    result = cli("cancel", SCENARIO_ORDER, "--json")
     assert_portal_changed(cli, result, *words)
 
 
-def test_no_acceptable_reason_in_the_drop_down(make_cli: Callable[..., Cli]) -> None:
+def test_no_acceptable_reason_in_the_drop_down(make_cli: Callable[..., Assistant]) -> None:
     blaming = [
         "The supplier refuses to ship the product(s)",
         "I am not able to contact the supplier",
     ]
     cli = make_cli(scenario("awaiting_shipment", reasons=blaming))
-    result = cli("cancel", MAIN, "--json")
+    result = cli("cancel", SCENARIO_ORDER, "--json")
     assert_portal_changed(cli, result, "none of the acceptable reasons")
 
 
@@ -96,7 +89,7 @@ def two_accounts() -> dict[str, Any]:
     data = scenario("awaiting_shipment")
     other = {"email": "other@example.com", "password": "other-pass-2026", "name": "Sam"}
     data["accounts"].append(other)
-    for order_id in ("8211279521850049", "8211279521850056"):
+    for order_id in (SECOND_ORDER, THIRD_ORDER):
         data["orders"].append(copy_order(data["orders"][0], order_id, other["email"]))
     return data
 
@@ -106,10 +99,12 @@ def copy_order(order: dict[str, Any], order_id: str, account: str) -> dict[str, 
 
 
 @pytest.mark.slow
-def test_a_captcha_stops_one_account_and_the_other_goes_on(make_cli: Callable[..., Cli]) -> None:
+def test_a_captcha_stops_one_account_and_the_other_goes_on(
+    make_cli: Callable[..., Assistant],
+) -> None:
     cli = make_cli(two_accounts())
-    other, third = "8211279521850049", "8211279521850056"
-    first = cli("cancel", "--account", "buyer@example.com", MAIN, "--json")
+    other, third = SECOND_ORDER, THIRD_ORDER
+    first = cli("cancel", "--account", "buyer@example.com", SCENARIO_ORDER, "--json")
     second = cli("cancel", "--account", "other@example.com", other, third, "--json")
     assert first.returncode == 0 and second.returncode == 0, (first, second)
     # Two days later both sessions are gone and the other account meets a captcha.
@@ -119,14 +114,15 @@ def test_a_captcha_stops_one_account_and_the_other_goes_on(make_cli: Callable[..
     run = cli("run", "--json")
     assert run.returncode == 1, run
     by_order = {r["order_id"]: r for r in run.json()}
-    assert by_order[MAIN]["status"] == "waiting_refund", run  # the seller accepted: goes on
+    # the seller accepted: goes on
+    assert by_order[SCENARIO_ORDER]["status"] == "waiting_refund", run
     cases = {c["order_id"]: c for c in cli("status", "--json").json()}
     for order_id in (other, third):  # the first met the captcha, the second was held
         assert by_order[order_id]["status"] == "needs_user", run
         assert "captcha" in by_order[order_id]["error"], run
         assert cases[order_id]["status"] == "needs_user" and "captcha" in cases[order_id]["advice"]
         assert cases[order_id]["next_due"], cases[order_id]
-    assert cases[MAIN]["status"] == "waiting_refund"
+    assert cases[SCENARIO_ORDER]["status"] == "waiting_refund"
     # Once a person has solved it (the challenge is gone), the next run picks it up again.
     cli.server.advance(hours=2)
     again = cli("run", "--json")
@@ -159,20 +155,20 @@ def elsewhere() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     # "localhost" is another origin than the portal's "127.0.0.1", same machine.
-    yield f"http://localhost:{server.server_address[1]}/orders/{MAIN}"
+    yield f"http://localhost:{server.server_address[1]}/orders/{SCENARIO_ORDER}"
     server.shutdown()
     server.server_close()
 
 
 @pytest.mark.parametrize("target", ["http://evil.example/", "elsewhere"])
 def test_a_redirect_to_another_origin_stops_the_flow(
-    make_cli: Callable[..., Cli], request: pytest.FixtureRequest, target: str
+    make_cli: Callable[..., Assistant], request: pytest.FixtureRequest, target: str
 ) -> None:
     if target == "elsewhere":
         target = request.getfixturevalue("elsewhere")
     cli = make_cli(scenario("awaiting_shipment"))
-    install(cli.server, {"path": DETAIL, "redirect": target})
-    result = cli("cancel", MAIN, "--json")
+    set_faults(cli.server, [{"path": DETAIL, "redirect": target}])
+    result = cli("cancel", SCENARIO_ORDER, "--json")
     assert result.returncode == 3, result
     error = only(result)["error"]
     # An unresolvable host fails the navigation itself (the error page is never loaded).
@@ -182,15 +178,15 @@ def test_a_redirect_to_another_origin_stops_the_flow(
     # redirect's target once (without the portal's cookie); nothing more: no retry, no
     # sub-resource, nothing typed. (Blocking that one request is docs/reliability.md's
     # open issue.)
-    assert Recorder.hits in ([], [f"/orders/{MAIN} cookie=None"]), Recorder.hits
+    assert Recorder.hits in ([], [f"/orders/{SCENARIO_ORDER} cookie=None"]), Recorder.hits
 
 
 def test_login_state_and_journal_are_private_and_secrets_never_printed(
-    make_cli: Callable[..., Cli],
+    make_cli: Callable[..., Assistant],
 ) -> None:
     cli = make_cli(scenario("awaiting_shipment"))
     password = cli.accounts[0]["password"]
-    result = cli("-vv", "--log-format", "json", "cancel", MAIN, "--json")
+    result = cli("-vv", "--log-format", "json", "cancel", SCENARIO_ORDER, "--json")
     assert result.returncode == 0, result
     assert password not in result.stdout and password not in result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
@@ -204,10 +200,10 @@ def test_login_state_and_journal_are_private_and_secrets_never_printed(
             assert password.encode() not in path.read_bytes(), path
 
 
-def test_a_wrong_password_is_not_echoed(make_cli: Callable[..., Cli]) -> None:
+def test_a_wrong_password_is_not_echoed(make_cli: Callable[..., Assistant]) -> None:
     data = scenario("awaiting_shipment")
     cli = make_cli(data)
     cli.accounts = [{**data["accounts"][0], "password": "not-the-pass-4321"}]
-    result = cli("-vv", "--log-format", "json", "cancel", MAIN, "--json")
+    result = cli("-vv", "--log-format", "json", "cancel", SCENARIO_ORDER, "--json")
     assert result.returncode == 2, result
     assert "not-the-pass-4321" not in result.stdout + result.stderr
