@@ -15,17 +15,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from assistant.app.runner import CaseReport
+from assistant.domain.kinds import CaseStatus
 from assistant.journal.store import Case, Event
 
-STATUS_STYLE = {
-    "done_cancelled": "green",
-    "done_refunded": "green",
-    "nothing_to_do": "green",
-    "waiting_seller": "yellow",
-    "waiting_refund": "yellow",
-    "waiting_cancel_button": "yellow",
-    "needs_user": "bold magenta",
-    "failed": "bold red",
+#: The colour of each case status in tables and the HTML report.
+STATUS_STYLE: dict[CaseStatus, str] = {
+    CaseStatus.DONE_CANCELLED: "green",
+    CaseStatus.DONE_REFUNDED: "green",
+    CaseStatus.NOTHING_TO_DO: "green",
+    CaseStatus.WAITING_SELLER: "yellow",
+    CaseStatus.WAITING_REFUND: "yellow",
+    CaseStatus.WAITING_CANCEL_BUTTON: "yellow",
+    CaseStatus.NEEDS_USER: "bold magenta",
+    CaseStatus.FAILED: "bold red",
 }
 
 
@@ -43,25 +45,8 @@ def _when(moment: datetime | None) -> str:
 
 
 def reports_json(reports: Sequence[CaseReport]) -> str:
-    """The reports as a JSON document."""
-    return json.dumps(
-        [
-            {
-                "account": r.account,
-                "order_id": r.order_id,
-                "status": r.status,
-                "done": r.done,
-                "advice": r.advice,
-                "next_due": _when(r.next_due) or None,
-                "error": r.error,
-                "screenshot": r.screenshot,
-                "trace": r.trace,
-                "plan": r.plan.model_dump(mode="json") if r.plan else None,
-            }
-            for r in reports
-        ],
-        indent=2,
-    )
+    """The reports as a JSON document (``CaseReport.as_dict``, the one serialisation)."""
+    return json.dumps([r.as_dict() for r in reports], indent=2)
 
 
 def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -> None:
@@ -70,7 +55,7 @@ def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -
     for column in ("order", "status", "done now", "advice / error", "next check"):
         table.add_column(column, overflow="fold")
     for r in reports:
-        style = STATUS_STYLE.get(r.status.removeprefix("plan: "), "")
+        style = STATUS_STYLE.get(r.case_status, "")
         notes = [escape(a) for a in r.advice]
         if r.error:
             notes.append(f"[red]{escape(r.error)}[/]")
@@ -78,7 +63,7 @@ def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -
             notes.append(f"screenshot: {escape(r.screenshot)}")
         if r.trace:
             notes.append(f"trace: {escape(r.trace)}")
-        if r.plan and not r.done and r.status.startswith("plan"):
+        if r.plan and not r.done and r.planned:
             notes.append(escape(", ".join(a.kind.value for a in r.plan.actions)))
         table.add_row(
             r.order_id,
