@@ -227,7 +227,9 @@ async def store_page(request: Request) -> Response:
     require_user(request)
     portal = portal_of(request)
     slug = request.path_params["slug"]
-    name = next((o.store for o in portal.scenario.orders if views.slug(o.store) == slug), None)
+    name = next(
+        (o.spec.store for o in portal.orders.values() if views.slug(o.spec.store) == slug), None
+    )
     if name is None:
         raise HTTPException(404, "We couldn't find that store.")
     return render(request, "store.html", {"store": name})

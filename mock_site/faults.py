@@ -12,7 +12,18 @@ demand a captcha or a code at the next sign-in, or make the seller act at that m
 A `gather` fault holds its first matching requests until that many are in flight
 together (the first group only: use `times` to bound it), which shows whether a client
 really works on several pages at once. Every fault that fires is logged
-in the state's `fired` list (kind, method, path; `gathered` for a gather).
+in the state's `fired` list (kind, method, path; `gathered` for a gather; the fault's
+`label` when it has one) and counted per kind in `fired_counts`.
+
+Faults added for issue 15 (both skins unless noted):
+- `drop_request`: the portal silently drops the order's confirmed cancellation request
+  (the order is back at "Awaiting shipment", "Cancel order" offered, nothing pending);
+- `api`: aim at one of the pages' JSON calls by name (list, detail, operation, thread,
+  send; the accessible skin has only `list`, /api/orders) instead of `path`; a `status`
+  then answers with the skin's JSON error body (mtop-like on the real skin);
+- `mask_ms` / `fade_ms`: the page the fault matches keeps its loading masks (the real
+  skin's modal masks and the page mask; the accessible skin's loading overlay) for that
+  long, or fades its modal in over that long (a slow zoom that keeps it moving).
 """
 
 from __future__ import annotations
@@ -23,8 +34,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.datastructures import MutableHeaders
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Paths of the page-weight payload (weight.py): never slowed by the `slow_ms` nuisance.
+WEIGHT_PREFIXES = ("/cdn/", "/beacon")
 
 #: A client that never gives up is cut off after this long (a "hang" is not a leak).
 HANG_LIMIT_S = 600
@@ -36,14 +50,46 @@ class SellerEvent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order: str = Field(pattern=r"^\d{16}$")
-    do: Literal["accept", "reject", "ship", "cancel", "reply"]
+    do: Literal["accept", "reject", "ship", "cancel", "reply", "drop"]
     text: str = Field(default="Hello, we are looking into it.", min_length=1)
+
+
+#: The pages' JSON calls a fault can name with `api` (per skin: a path regex).
+API_PATHS: dict[str, dict[str, str]] = {
+    "real": {
+        "list": r"^/h5/mtop\.aliexpress\.trade\.buyer\.order\.list/",
+        "detail": r"^/h5/mtop\.aliexpress\.trade\.buyer\.order\.detail/",
+        "operation": r"^/h5/mtop\.aliexpress\.trade\.buyer\.order\.operation/",
+        "thread": r"^/h5/mtop\.aliexpress\.message\.thread/",
+        "send": r"^/h5/mtop\.aliexpress\.message\.send/",
+    },
+    "accessible": {"list": r"^/api/orders$"},
+}
 
 
 class Fault(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path: str = Field(description="regular expression searched in the request path")
+    path: str = Field(
+        default="", description="regular expression searched in the request path ('' with api)"
+    )
+    label: str | None = Field(
+        default=None, description="a name copied into the `fired` log (a campaign's plan)"
+    )
+    api: Literal["list", "detail", "operation", "thread", "send"] | None = Field(
+        default=None, description="aim at this JSON call of the skin instead of `path`"
+    )
+    drop_request: str | None = Field(
+        default=None,
+        pattern=r"^\d{16}$",
+        description="silently drop this order's pending cancellation request",
+    )
+    mask_ms: int | None = Field(
+        default=None, ge=0, le=60_000, description="the matched page's loading masks last this long"
+    )
+    fade_ms: int | None = Field(
+        default=None, ge=0, le=60_000, description="the matched page's modal fades in this slowly"
+    )
     method: str | None = None
     when: Literal["before", "after"] = "before"
     delay_ms: int = Field(default=0, ge=0, le=120_000)
@@ -80,6 +126,10 @@ class Fault(BaseModel):
             raise ValueError("gather needs when=before and delay_ms (the longest wait)")
         if self.replace and any(answers):
             raise ValueError("replace rewrites the app's own answer: no status/drop/hang/redirect")
+        if not self.path and self.api is None:
+            raise ValueError("give path or api")
+        if (self.mask_ms is not None or self.fade_ms is not None) and any(answers):
+            raise ValueError("mask_ms/fade_ms change the app's own page: no status/drop/hang")
         return self
 
 
@@ -87,6 +137,17 @@ def kind_of(fault: dict[str, Any]) -> str:
     """A short name for what the fault does (for the `fired` log and campaign figures)."""
     if fault.get("challenge"):
         return f"challenge_{fault['challenge']}"
+    if fault.get("drop_request") or (fault.get("seller") or {}).get("do") == "drop":
+        return "request_dropped"
+    if fault.get("mask_ms") is not None:
+        return "slow_mask"
+    if fault.get("fade_ms") is not None:
+        return "slow_modal"
+    if fault.get("api"):
+        if fault.get("status") is not None:
+            return f"json_http_{fault['status']}_{fault['when']}"
+        if not any(fault.get(k) for k in ("drop", "hang", "expire_sessions", "redirect")):
+            return "json_slow" if fault.get("delay_ms") else "json"
     for key in ("drop", "hang", "expire_sessions"):
         if fault.get(key):
             return key
@@ -103,13 +164,22 @@ def kind_of(fault: dict[str, Any]) -> str:
     return "slow"
 
 
-def _match(faults: list[dict[str, Any]], scope: Scope, when: str) -> dict[str, Any] | None:
+def _pattern(fault: dict[str, Any], skin: str) -> str | None:
+    if fault.get("api"):
+        return API_PATHS.get(skin, {}).get(fault["api"])
+    return str(fault["path"])
+
+
+def _match(
+    faults: list[dict[str, Any]], scope: Scope, when: str, skin: str = "accessible"
+) -> dict[str, Any] | None:
     for fault in faults:
         if fault["when"] != when or fault.get("times") == 0:
             continue
         if fault["method"] and fault["method"].upper() != scope["method"]:
             continue
-        if re.search(fault["path"], scope["path"]):
+        pattern = _pattern(fault, skin)
+        if pattern is not None and re.search(pattern, scope["path"]):
             if fault.get("skip"):
                 fault["skip"] -= 1
                 continue
@@ -169,10 +239,15 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         portal = scope["app"].state.portal
+        skin = getattr(scope["app"].state, "skin", "accessible")
         slow = portal.scenario.nuisances.slow_ms
-        if slow and scope["method"] == "GET":
+        if slow and scope["method"] == "GET" and not scope["path"].startswith(WEIGHT_PREFIXES):
             await asyncio.sleep(slow / 1000)
-        before = _match(portal.faults, scope, "before")
+        before = _match(portal.faults, scope, "before", skin)
+        if before is not None:
+            for key in ("mask_ms", "fade_ms"):
+                if before.get(key) is not None:
+                    scope.setdefault("mock.ui", {})[key] = before[key]
         if before is not None and before.get("gather"):
             gathered = await _gather(before)
             portal.fault_fired(before, scope["method"], scope["path"], gathered=gathered)
@@ -181,7 +256,7 @@ class FaultMiddleware:
             await asyncio.sleep(before["delay_ms"] / 1000)
             if await self._answer(before, scope, receive, send):
                 return
-        after = _match(portal.faults, scope, "after")
+        after = _match(portal.faults, scope, "after", skin)
         if after is None and not (before and before["replace"]):
             await self.app(scope, receive, send)
             return
@@ -214,12 +289,25 @@ class FaultMiddleware:
             return True
         if fault["redirect"] is not None:
             response = RedirectResponse(fault["redirect"], status_code=303)
+        elif fault["status"] is not None and fault.get("api"):
+            response = _json_error(fault, scope)
         elif fault["status"] is not None:
             response = PlainTextResponse(fault["body"], status_code=fault["status"])
         if response is None:
             return False
         await response(scope, receive, send)
         return True
+
+
+def _json_error(fault: dict[str, Any], scope: Scope) -> Response:
+    """A failing JSON call as the skin's own script sees one (mtop-like on the real skin)."""
+    status = fault["status"]
+    if getattr(scope["app"].state, "skin", "accessible") == "real":
+        api = re.sub(r"^/h5/|/1\.0/$", "", scope["path"])
+        code = "FAIL_SYS_SERVICE_UNAVAILABLE" if status >= 500 else f"FAIL_HTTP_{status}"
+        body = {"api": api, "v": "1.0", "ret": [f"{code}::{fault['body']}"], "data": {}}
+        return JSONResponse(body, status_code=status)
+    return JSONResponse({"error": fault["body"]}, status_code=status)
 
 
 def _rewritten(held: list[Message], replace: dict[str, str]) -> list[Message]:

@@ -44,6 +44,7 @@ class OrderRec:
     messages: list[Message] = field(default_factory=list)
     pending_replies: list[Message] = field(default_factory=list)
     tracking_events: list[TrackingEvent] = field(default_factory=list)
+    injected: str | None = None  # hostile content: the order whose card the detail shows
 
     @property
     def id(self) -> str:

@@ -130,7 +130,10 @@ class Reply(_Model):
 
 
 class Seller(_Model):
-    on_cancel: Literal["accept", "reject", "ignore", "ship"] = "ignore"
+    on_cancel: Literal["accept", "reject", "ignore", "ship", "drop"] = Field(
+        default="ignore",
+        description="drop: the portal silently drops the request after answer_after_hours",
+    )
     answer_after_hours: float = Field(default=24, ge=0)
     ship_after_hours: float | None = Field(default=None, ge=0, description="from payment")
     cancel_after_hours: float | None = Field(
@@ -154,6 +157,26 @@ class Tracking(_Model):
     delivered_after_hours: float | None = Field(default=None, ge=0)
 
 
+class Hostile(_Model):
+    """Page content that tries to fool a flow (issue 15); texts may use {title}, {store},
+    {other} (another order of the same account, or `other`)."""
+
+    title: str | None = Field(
+        default=None, description='every product title becomes this, e.g. "{title} Cancel order"'
+    )
+    store: str | None = Field(default=None, description='the store name, e.g. "Submit"')
+    other: str | None = Field(
+        default=None, pattern=r"^\d{16}$", description="the order {other} and the card name"
+    )
+    injected_card: bool = Field(
+        default=False, description="the detail page also shows the card of the order `other`"
+    )
+    chat: list[str] = Field(
+        default_factory=list,
+        description='seller messages already in the thread, e.g. ["Cancel order", "Send"]',
+    )
+
+
 class Order(_Model):
     id: str = Field(pattern=r"^\d{16}$")
     account: str
@@ -174,6 +197,7 @@ class Order(_Model):
     closed_at: AwareDatetime | None = None
     closed_reason: ClosedReason | None = None
     tracking: Tracking = Field(default_factory=Tracking)
+    hostile: Hostile | None = Field(default=None, description="hostile page content (issue 15)")
 
     @model_validator(mode="after")
     def _consistent(self) -> Order:
@@ -199,6 +223,38 @@ class Nuisances(_Model):
     loading_overlay_ms: int | None = Field(default=None, ge=0, le=10_000)
 
 
+class PageWeight(_Model):
+    """The payload every page also loads (see weight.py and docs/portal-ui.md)."""
+
+    scripts: int = Field(default=0, ge=0, le=200)
+    script_kb: float = Field(default=0, ge=0, le=20_000, description="all scripts together")
+    script_work_ms: int = Field(
+        default=0, ge=0, le=10_000, description="CPU the scripts burn together per page"
+    )
+    styles: int = Field(default=0, ge=0, le=100)
+    style_kb: float = Field(default=0, ge=0, le=5_000)
+    images: int = Field(default=0, ge=0, le=200)
+    image_kb: float = Field(default=0, ge=0, le=50_000)
+    fonts: int = Field(default=0, ge=0, le=20)
+    font_kb: float = Field(default=0, ge=0, le=5_000)
+    beacons: int = Field(default=0, ge=0, le=100, description="analytics POSTs to /beacon")
+    cacheable: float = Field(
+        default=1.0, ge=0, le=1, description="share of assets served immutable (the rest no-store)"
+    )
+
+
+class Flood(_Model):
+    """The portal's flood defence (see flood.py): N actions within a window (wall time)."""
+
+    max_actions: int = Field(default=20, ge=1, le=10_000)
+    window_s: float = Field(default=60, gt=0, le=86_400)
+    cooldown_s: float = Field(default=300, ge=0, le=86_400)
+    count: Literal["actions", "requests"] = Field(
+        default="actions",
+        description="actions: state-changing requests; requests: every page and JSON call too",
+    )
+
+
 class Scenario(_Model):
     name: str
     description: str = ""
@@ -218,6 +274,13 @@ class Scenario(_Model):
     locale: Literal["en", "es"] | None = Field(
         default=None, description="the real skin's language when the app starts (CLI flag wins)"
     )
+    page_weight: Literal["none", "real"] | PageWeight = Field(
+        default="none", description="the assets and beacons every page loads (CLI flag wins)"
+    )
+    flood: Flood | None = Field(default=None, description="the flood defence (off: None)")
+    hostile: Hostile | None = Field(
+        default=None, description="hostile content for every order without its own"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
@@ -232,6 +295,9 @@ class Scenario(_Model):
                 raise ValueError(f"order {order.id}: unknown account {order.account!r}")
             if order.placed_at > self.now:
                 raise ValueError(f"order {order.id}: placed_at is after now")
+            hostile = order.hostile or self.hostile
+            if hostile is not None and hostile.other is not None and hostile.other not in ids:
+                raise ValueError(f"order {order.id}: hostile.other {hostile.other} is unknown")
         return self
 
 

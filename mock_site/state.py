@@ -56,6 +56,7 @@ class Portal:
         with self.lock:
             self.scenario = scenario
             self.now: datetime = scenario.now
+            self.orders_spec = {o.id: o for o in scenario.orders}
             self.orders: dict[str, OrderRec] = {o.id: self._load(o) for o in scenario.orders}
             self.sessions: dict[str, Session] = {}
             self.sign_ins: Counter[str] = Counter()
@@ -64,11 +65,51 @@ class Portal:
             # Faults the scenario file carries; `POST /__mock__/faults` replaces them.
             self.faults = [fault.model_dump() for fault in scenario.faults]
             self.fired: list[dict[str, Any]] = []
+            self.fired_counts: Counter[str] = Counter()
             self.challenges: dict[str, str] = {}
+            # Page weight served (weight.py) and the flood defence (flood.py).
+            self.weight_served: Counter[str] = Counter()
+            self.weight_bytes = 0
+            self.beacons: Counter[str] = Counter()
+            self.flood_settings = scenario.flood
+            self.flood_hits: dict[str, list[float]] = {}
+            self.flood_until: dict[str, float] = {}
+            self.flood_triggered: Counter[str] = Counter()
+            self.flood_blocked: Counter[str] = Counter()
+
+    def _hostile(self, o: Order) -> tuple[Order, str | None, list[Message]]:
+        """The order as shown with its hostile content: (spec, injected card's order, chat)."""
+        hostile = o.hostile or self.scenario.hostile
+        if hostile is None:
+            return o, None, []
+        other = hostile.other or next(
+            (x.id for x in self.scenario.orders if x.account == o.account and x.id != o.id), ""
+        )
+
+        def fill(text: str, title: str = "") -> str:
+            return (
+                text.replace("{title}", title).replace("{store}", o.store).replace("{other}", other)
+            )
+
+        update: dict[str, Any] = {}
+        if hostile.store is not None:
+            update["store"] = fill(hostile.store)
+        if hostile.title is not None:
+            update["items"] = [
+                i.model_copy(update={"title": fill(hostile.title, i.title)}) for i in o.items
+            ]
+        chat = [
+            Message("seller", fill(text), self.now - timedelta(minutes=len(hostile.chat) - n))
+            for n, text in enumerate(hostile.chat)
+        ]
+        injected = other if hostile.injected_card and other in self.orders_spec else None
+        return (o.model_copy(update=update) if update else o), injected, chat
 
     def _load(self, o: Order) -> OrderRec:
         now = self.now
-        rec = OrderRec(spec=o, state=o.state, since=now, paid_at=o.paid_at)
+        spec, injected, chat = self._hostile(o)
+        rec = OrderRec(spec=spec, state=o.state, since=now, paid_at=o.paid_at)
+        rec.injected, rec.messages = injected, chat
         rec.tracking_events = list(o.tracking.events)
         if o.state == OrderState.CANCELLATION_REQUESTED:
             rec.requested_at = o.requested_at or now
@@ -167,12 +208,26 @@ class Portal:
             self._close(rec, when, ClosedReason.SELLER_ACCEPTED)
         elif what == "reject":
             rec.state, rec.rejected = OrderState.CANCELLATION_REJECTED, True
+        elif what == "drop":
+            self._drop(rec, when)
         elif what == "fail":
             rec.state = OrderState.SHIPMENT_CANCELED
             rec.tracking_events.append(TrackingEvent(time=when, text="Delivery canceled"))
         elif what == "deliver":
             rec.state = OrderState.COMPLETED
             rec.tracking_events.append(TrackingEvent(time=when, text="Delivered"))
+
+    def _drop(self, rec: OrderRec, when: datetime) -> None:
+        """The pending request vanishes: back to awaiting shipment, cancellable, no note."""
+        rec.state, rec.requested_at, rec.since, rec.rejected = (
+            OrderState.AWAITING_SHIPMENT,
+            None,
+            when,
+            False,
+        )
+        for record in rec.requests("cancel"):
+            if record.accepted and "dropped_at" not in record.data:
+                record.data["dropped_at"] = _iso(when)
 
     def _close(self, rec: OrderRec, when: datetime, reason: ClosedReason) -> None:
         rec.state, rec.closed_at, rec.closed_reason, rec.since = (
@@ -332,29 +387,52 @@ class Portal:
         from .faults import kind_of  # late import: faults is the HTTP layer above
 
         with self.lock:
-            self.fired.append(
-                {
-                    "kind": kind_of(fault),
-                    "method": method,
-                    "path": path,
-                    "time": _iso(self.now),
-                    **details,
-                }
-            )
+            entry: dict[str, Any] = {
+                "kind": kind_of(fault),
+                "method": method,
+                "path": path,
+                "time": _iso(self.now),
+                **details,
+            }
+            if fault.get("label"):
+                entry["label"] = fault["label"]
+            self.fired.append(entry)
+            self.fired_counts[entry["kind"]] += 1
             if fault.get("expire_sessions"):
                 self.expire_sessions(fault.get("email"))
             if fault.get("challenge"):
                 self.challenge(fault["challenge"], fault.get("email"))
             if fault.get("seller"):
                 event = fault["seller"]
-                self.seller_event(event["order"], event["do"], event["text"])
+                entry["applied"] = self.seller_event(event["order"], event["do"], event["text"])
+            if fault.get("drop_request"):
+                entry["applied"] = self.drop_request(fault["drop_request"])
 
-    def expire_sessions(self, email: str | None = None) -> None:
+    def log_fired(self, kind: str, **details: object) -> None:
+        """Log an event the control API caused directly (counted like a fault)."""
+        with self.lock:
+            self.fired.append({"kind": kind, "time": _iso(self.now), **details})
+            self.fired_counts[kind] += 1
+
+    def drop_request(self, order_id: str) -> bool:
+        """The portal silently drops the order's pending request; False if none is pending."""
+        with self.lock:
+            self.settle()
+            rec = self.orders.get(order_id)
+            if rec is None or rec.state != OrderState.CANCELLATION_REQUESTED:
+                return False
+            self._drop(rec, self.now)
+            return True
+
+    def expire_sessions(self, email: str | None = None) -> int:
         """Sign out every session (of `email`): the next page redirects to the sign-in."""
         with self.lock:
+            n = 0
             for session in self.sessions.values():
-                if email is None or session.user == email:
+                if session.user is not None and (email is None or session.user == email):
                     session.user = None
+                    n += 1
+            return n
 
     def challenge(self, kind: str, email: str | None = None) -> None:
         """Demand a captcha or a one-time code at the next sign-in of `email` (or everyone)."""
@@ -379,6 +457,8 @@ class Portal:
             if what == "reply":
                 rec.messages.append(Message("seller", text, self.now))
                 return True
+            if what == "drop":
+                return self.drop_request(order_id)
             if rec.state not in allowed[what]:
                 return False
             self._apply(rec, self.now, "seller_cancel" if what == "cancel" else what)
@@ -421,6 +501,9 @@ class Portal:
                     "shipped_at": _iso(rec.shipped_at),
                     "closed_at": _iso(rec.closed_at),
                     "closed_reason": rec.closed_reason.value if rec.closed_reason else None,
+                    "store": rec.spec.store,
+                    "titles": [i.title for i in rec.spec.items],
+                    "injected_card": rec.injected,
                     "cancellation_requests": [_rec(r) for r in rec.requests("cancel")],
                     "actions": [_rec(r) for r in rec.records if r.kind != "cancel"],
                     "messages": [
@@ -437,6 +520,52 @@ class Portal:
                 "requests": dict(self.counts),
                 "faults": list(self.faults),
                 "fired": list(self.fired),
+                "fired_counts": dict(self.fired_counts),
+                "page_weight": {
+                    "setting": self.page_weight_name(),
+                    "served": dict(self.weight_served),
+                    "bytes": self.weight_bytes,
+                    "beacons": dict(self.beacons),
+                    "beacons_total": sum(self.beacons.values()),
+                },
+                "flood": self.flood_snapshot(),
+            }
+
+    # -- page weight and flood defence (weight.py, flood.py) ------------------------------
+    #: Set by create_app (CLI --page-weight) or the control API; wins over the scenario's.
+    weight_override: Any = None
+
+    def page_weight(self) -> Any:
+        """The effective PageWeight (None: no payload)."""
+        from .weight import resolve_weight  # late import: weight builds on this module
+
+        setting = self.weight_override if self.weight_override is not None else None
+        if setting is None:
+            setting = self.scenario.page_weight
+        return resolve_weight(setting)
+
+    def page_weight_name(self) -> Any:
+        setting = self.weight_override if self.weight_override is not None else None
+        if setting is None:
+            setting = self.scenario.page_weight
+        return setting if isinstance(setting, str) else setting.model_dump()
+
+    def flood_snapshot(self) -> dict[str, Any]:
+        import time
+
+        with self.lock:
+            now = time.monotonic()
+            settings = self.flood_settings
+            return {
+                "settings": None if settings is None else settings.model_dump(),
+                "triggered": dict(self.flood_triggered),
+                "blocked_requests": dict(self.flood_blocked),
+                "blocked_for_s": {
+                    email: round(until - now, 3)
+                    for email, until in self.flood_until.items()
+                    if until > now
+                },
+                "recent": {email: len(hits) for email, hits in self.flood_hits.items()},
             }
 
 
