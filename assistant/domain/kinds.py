@@ -104,7 +104,6 @@ class MessageTemplateId(StrEnum):
     SHIPPED = "shipped"
     SHIPMENT_CANCELED = "shipment_canceled"
     CHANGE_ORDER = "change_order"
-    FOLLOW_UP = "follow_up"
 
 
 #: Named fields a message template may use (``str.format`` style).
@@ -145,13 +144,9 @@ CLOSED_CASE_STATES: frozenset[CaseStatus] = frozenset(s for s in CaseStatus if s
 
 
 class HistoryKind(StrEnum):
-    """Things earlier runs did or saw that the policy must remember."""
+    """Things earlier runs did or saw that the policy must remember (and reads)."""
 
     REQUEST_SUBMITTED = "request_submitted"
-    CANCELLED_NOW = "cancelled_now"
     MESSAGE_SENT = "message_sent"
     REJECTION_SEEN = "rejection_seen"
-    SHIPMENT_CANCEL_SEEN = "shipment_cancel_seen"
     SELLER_MESSAGE_SEEN = "seller_message_seen"
-    REFUND_CHECKED = "refund_checked"
-    ADVICE_GIVEN = "advice_given"

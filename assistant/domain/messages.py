@@ -40,10 +40,6 @@ DEFAULT_TEMPLATES: Mapping[MessageTemplateId, str] = {
         "Hello {store}, about order {order_id}: please make this change before shipping: "
         "{change}. If it is not possible, please tell me. Thank you{signature}."
     ),
-    MessageTemplateId.FOLLOW_UP: (
-        "Hello {store}, a reminder about order {order_id}: I am still waiting for your "
-        "answer (reason: {reason}). Thank you{signature}."
-    ),
 }
 
 

@@ -448,12 +448,6 @@ class CaseHistory(_Model):
         return entry.at if entry else None
 
     @property
-    def shipment_cancel_seen_at(self) -> AwareDatetime | None:
-        """When a cancelled shipment was first seen, if ever."""
-        entry = self.first(HistoryKind.SHIPMENT_CANCEL_SEEN)
-        return entry.at if entry else None
-
-    @property
     def last_seller_message(self) -> HistoryEntry | None:
         """The latest message from the seller seen in the chat."""
         return self.last(HistoryKind.SELLER_MESSAGE_SEEN)

@@ -24,11 +24,6 @@ from assistant.journal.store import Attempt, Event
 KEY_CANCEL_NOW = "cancel_now"
 KEY_REQUEST = "request_cancellation"
 MESSAGE_PREFIX = "message:"
-#: Order states the policy must remember having seen (the first time is enough).
-_SEEN_ONCE: dict[str, HistoryKind] = {
-    OrderStatus.CANCELLATION_REJECTED: HistoryKind.REJECTION_SEEN,
-    OrderStatus.SHIPMENT_CANCELED: HistoryKind.SHIPMENT_CANCEL_SEEN,
-}
 
 
 def message_key(template_id: MessageTemplateId) -> str:
@@ -48,8 +43,6 @@ def build_history(
             entries.append(
                 HistoryEntry(kind=HistoryKind.REQUEST_SUBMITTED, at=attempt.attempted_at)
             )
-        elif attempt.action_key == KEY_CANCEL_NOW:
-            entries.append(HistoryEntry(kind=HistoryKind.CANCELLED_NOW, at=attempt.attempted_at))
         elif attempt.action_key.startswith(MESSAGE_PREFIX):
             template = MessageTemplateId(attempt.action_key.removeprefix(MESSAGE_PREFIX))
             entries.append(
@@ -57,27 +50,18 @@ def build_history(
                     kind=HistoryKind.MESSAGE_SENT, at=attempt.attempted_at, template_id=template
                 )
             )
-    seen: set[HistoryKind] = set()
+    rejection_seen = False
     for event in events:
         if event.kind is EventKind.OBSERVATION:
             status = event.payload.get("status")
-            kind = _SEEN_ONCE.get(str(status))
-            if kind is not None and kind not in seen:
-                seen.add(kind)
-                entries.append(HistoryEntry(kind=kind, at=event.at))
+            if status == OrderStatus.CANCELLATION_REJECTED and not rejection_seen:
+                rejection_seen = True  # the first time is the one the policy counts from
+                entries.append(HistoryEntry(kind=HistoryKind.REJECTION_SEEN, at=event.at))
         elif event.kind is EventKind.SELLER_MESSAGE:
             at = _aware(event.payload.get("at")) or event.at
             entries.append(
                 HistoryEntry(
                     kind=HistoryKind.SELLER_MESSAGE_SEEN, at=at, text=event.payload.get("text")
-                )
-            )
-        elif event.kind is EventKind.REFUND:
-            entries.append(HistoryEntry(kind=HistoryKind.REFUND_CHECKED, at=event.at))
-        elif event.kind is EventKind.ADVICE:
-            entries.append(
-                HistoryEntry(
-                    kind=HistoryKind.ADVICE_GIVEN, at=event.at, text=event.payload.get("text")
                 )
             )
     return CaseHistory(order_id=order_id, entries=tuple(sorted(entries, key=lambda e: e.at)))

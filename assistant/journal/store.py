@@ -80,10 +80,6 @@ class Case:
     created_at: datetime
     updated_at: datetime
 
-    @property
-    def is_open(self) -> bool:
-        return not self.status.closed
-
 
 @dataclass(frozen=True)
 class Event:
@@ -376,7 +372,3 @@ def open_journal(path: Path) -> Iterator[Journal]:
     finally:
         journal.close()
 
-
-def utcnow() -> datetime:
-    """The real current time, aware; the runner passes it in so tests can choose theirs."""
-    return datetime.now(UTC)
