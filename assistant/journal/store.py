@@ -174,13 +174,6 @@ class Journal:
         ).fetchone()
         return _case(row) if row else None
 
-    def case(self, case_id: int) -> Case:
-        """A case by id (it must exist)."""
-        row = self._db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
-        if row is None:
-            raise KeyError(case_id)
-        return _case(row)
-
     def cases(self, order_id: str | None = None) -> list[Case]:
         """All cases (or those of one order number), oldest first."""
         if order_id is None:
