@@ -8,18 +8,20 @@ the click that changes the order, so the journal can record the attempt first.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import BaseModel, ConfigDict
 
 from assistant.domain.errors import NotCancellableError, PortalChangedError
 from assistant.domain.models import Order, OrderStatus
 from assistant.domain.reasons import match_offered
+from flows.controls import controls, shown
 from flows.order_page import OrderPage
-from flows.profile import PortalProfile, any_of
+from flows.profile import LabelKey, PortalProfile
+from flows.texts import pattern
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,13 @@ def cancel_order(
     now: datetime,
     before_submit: Callable[[dict[str, object]], None] = _noop,
 ) -> CancelResult:
-    """On the order's detail page: cancel it (unpaid) or request its cancellation (paid)."""
+    """On the order's detail page: cancel it (unpaid) or request its cancellation (paid).
+
+    The modal is found by the texts it shows. Every control of it that changes the order
+    ("Request order cancellation", the reason, "Submit", "No"/"Yes") must be found exactly
+    once, or nothing more is clicked: a ``PortalChangedError`` names the step and the
+    texts looked for.
+    """
     order_page = OrderPage(page, profile)
     before = order_page.read(order_id, now, with_refund=False)
     if before.status in ALREADY_DONE:
@@ -64,47 +72,42 @@ def cancel_order(
         return CancelResult(
             order_id=order_id, submitted=False, reason=None, report_supplier=None, order=before
         )
-    if not order_page.cancel_button.count():
+    button = order_page.cancel_button
+    if button is None:
         raise NotCancellableError(
             f'the portal offers no "Cancel order" in state {before.status_label!r}',
             order_id=order_id,
             url=page.url,
         )
-    order_page.cancel_button.first.click()
-    dialog = page.get_by_role("dialog", name=profile.exact("cancel_dialog"))
-    request = dialog.get_by_role("button", name=profile.exact("request_cancellation"))
-    picker = dialog.get_by_label(profile.exact("reason_picker"))
-    request.or_(picker).first.wait_for()
-    if request.is_visible():
-        request.click()
-    offered = [o.strip() for o in picker.get_by_role("option").all_inner_texts()]
-    reason = match_offered(offered, reasons)
-    if reason is None:
-        raise PortalChangedError(
-            f"none of the acceptable reasons is offered; the portal offers {offered}",
-            order_id=order_id,
-            url=page.url,
-            fix="add one of the offered reasons to preferred_reasons, or pass --reason",
-        )
-    picker.select_option(label=reason)
-    question = dialog.get_by_text(profile.exact("report_question"))
-    answer_name = profile.exact("yes" if report_supplier else "no")
+    button.click()
+    modal = Modal(page, profile, order_id)
+    request = shown(page, profile.texts("request_cancellation"))
+    native = page.get_by_role("combobox", name=profile.exact("reason_picker"))
+    picker = shown(page, profile.texts("reason_picker"))
+    modal.wait("open the cancel dialog", request.first.or_(picker.first).or_(native))
+    if request.first.is_visible():
+        modal.click("request the cancellation", "request_cancellation")
+        modal.wait("the reason picker", picker.first.or_(native))
+    reason = modal.choose_reason(reasons, native)
     paid = before.status not in INSTANT_CANCEL
     details: dict[str, object] = {"reason": reason, "report_supplier": report_supplier}
+    submit = modal.find("submit the cancellation", "submit")
     if not paid:
         before_submit(details)
-    dialog.get_by_role("button", name=profile.exact("submit")).click()
+    submit.click()
     if paid:
-        question.wait_for()
+        question = page.get_by_text(profile.contains("report_question")).filter(visible=True)
+        modal.wait("the report question", question.first)
+        answer = modal.find("answer the report question", "yes" if report_supplier else "no")
         before_submit(details)
-        dialog.get_by_role("button", name=answer_name).click()
+        answer.click()
     done_labels = [label for label, state in profile.statuses.items() if state in ALREADY_DONE]
-    done = order_page.status_block.get_by_role("heading", name=any_of(done_labels, re.IGNORECASE))
-    done.or_(page.get_by_role("alert")).first.wait_for()
+    done = page.get_by_text(pattern(done_labels)).filter(visible=True)
+    refused = page.get_by_role("alert").or_(page.get_by_text(profile.contains("already_pending")))
+    done.first.or_(refused.first).wait_for()
     after = OrderPage(page, profile).read(order_id, now, with_refund=False)
     if after.status not in ALREADY_DONE:
-        alert = page.get_by_role("alert")
-        said = alert.first.inner_text().strip() if alert.count() else "no message"
+        said = refused.first.inner_text().strip() if refused.count() else "no message"
         raise PortalChangedError(
             f"after submitting, the order is still {after.status_label!r} (portal said: {said})",
             order_id=order_id,
@@ -113,7 +116,79 @@ def cancel_order(
     return CancelResult(
         order_id=order_id,
         submitted=True,
-        reason=reason,
+        reason=profile.english_reason(reason),
         report_supplier=report_supplier if paid else None,
         order=after,
     )
+
+
+class Modal:
+    """The open cancel dialog, found by its texts; every control must be unambiguous."""
+
+    def __init__(self, page: Page, profile: PortalProfile, order_id: str) -> None:
+        self.page = page
+        self.profile = profile
+        self.order_id = order_id
+
+    def changed(self, step: str, looked_for: Sequence[str], found: str) -> PortalChangedError:
+        wanted = " / ".join(repr(t) for t in looked_for)
+        return PortalChangedError(
+            f"cancel dialog, step {step!r}: {wanted} did not appear unambiguously ({found}); "
+            "nothing was submitted",
+            order_id=self.order_id,
+            url=self.page.url,
+            fix="the page no longer matches the flows: check the portal profile's labels",
+        )
+
+    def wait(self, step: str, what: Locator) -> None:
+        try:
+            what.first.wait_for()
+        except PlaywrightTimeoutError:
+            raise self.changed(step, [str(what)], "not shown") from None
+
+    def find(self, step: str, key: LabelKey) -> Locator:
+        """The one visible control reading the label, or a "portal changed" error."""
+        texts = self.profile.texts(key)
+        try:
+            shown(self.page, texts).filter(visible=True).first.wait_for()
+        except PlaywrightTimeoutError:
+            raise self.changed(step, texts, "none found") from None
+        found = controls(self.page, texts)
+        if len(found) != 1:
+            raise self.changed(step, texts, f"{len(found)} found")
+        return found[0]
+
+    def click(self, step: str, key: LabelKey) -> None:
+        self.find(step, key).click()
+
+    def choose_reason(self, reasons: Sequence[str], native: Locator) -> str:
+        """Pick the first acceptable reason the picker offers; its label as shown."""
+        wanted = self.profile.local_reasons(reasons)
+        if native.count() and native.first.is_visible():
+            # An accessible portal's native <select>: one way among others, not required.
+            offered = [o.strip() for o in native.first.get_by_role("option").all_inner_texts()]
+            reason = match_offered(offered, wanted)
+            if reason is None:
+                raise self._no_reason(wanted, offered)
+            native.first.select_option(label=reason)
+            return reason
+        self.click("open the reason picker", "reason_picker")
+        for label in wanted:
+            options = self.page.get_by_text(pattern([label])).filter(visible=True)
+            count = options.count()
+            if count > 1:
+                raise self.changed("choose the reason", [label], f"{count} found")
+            if count == 1:
+                chosen = " ".join(options.inner_text().split())
+                options.click()
+                return chosen
+        raise self._no_reason(wanted, None)
+
+    def _no_reason(self, wanted: Sequence[str], offered: list[str] | None) -> PortalChangedError:
+        shown_list = f"; the portal offers {offered}" if offered is not None else ""
+        return PortalChangedError(
+            f"none of the acceptable reasons is offered (looked for {list(wanted)}){shown_list}",
+            order_id=self.order_id,
+            url=self.page.url,
+            fix="add one of the offered reasons to preferred_reasons, or pass --reason",
+        )

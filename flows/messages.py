@@ -7,16 +7,19 @@ profile knows the URL; a message already in the thread is never sent twice.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 from pydantic import BaseModel, ConfigDict
 
 from assistant.domain.errors import PortalChangedError
+from flows.controls import controls, field
 from flows.order_page import WrongOrderError
-from flows.parsing import digits, parse_datetime, row_value
+from flows.parsing import Formats, digits, lines, parse_datetime, row_value
 from flows.profile import PortalProfile
+from flows.texts import find_label, match_one
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +36,62 @@ class ChatMessage(BaseModel):
 
 
 class ThreadPage:
-    """Locators of the message page."""
+    """The message page, read from its visible text: store name, "Order ID:", the thread.
+
+    The real thread is drawn by script, with no ``role="log"`` and no test ids; each
+    message shows its author ("You" or the store) with its time, then its text.
+    """
 
     def __init__(self, page: Page, profile: PortalProfile) -> None:
         self.page = page
         self.profile = profile
-        self.thread = page.get_by_role("log", name=profile.exact("thread"))
-        self.box = page.get_by_label(profile.exact("message_box"))
-        self.send = page.get_by_role("button", name=profile.exact("send"))
+        self.box = field(page, profile.texts("message_box")).first
+        self.no_messages = page.get_by_text(profile.contains("no_messages"))
+
+    @property
+    def send(self) -> Locator:
+        """The one "Send" control (a ``<div>`` on the real page)."""
+        found = controls(self.page, self.profile.texts("send"))
+        if len(found) != 1:
+            raise PortalChangedError(
+                f"message page: {self.profile.texts('send')} did not appear unambiguously "
+                f"({len(found)} found); nothing was sent",
+                url=self.page.url,
+            )
+        return found[0]
+
+    def _lines(self) -> list[str]:
+        return lines(self.page.locator("body").inner_text())
+
+    def _anchor(self, rows: list[str]) -> int:
+        labels = self.profile.texts("order_id")
+        return next((i for i, row in enumerate(rows) if find_label(row, labels)), -1)
+
+    def store(self) -> str | None:
+        """The store the chat is with: the line just above "Order ID:"."""
+        rows = self._lines()
+        anchor = self._anchor(rows)
+        return rows[anchor - 1] if anchor > 0 else None
+
+    def wait_drawn(self) -> None:
+        """Wait until the thread is drawn: a message (author line) or "no messages"."""
+        self.box.wait_for()
+        you = "|".join(re.escape(t) for t in self.profile.texts("you"))
+        store = self.store()
+        waits = self.no_messages.first.or_(
+            self.page.get_by_text(re.compile(rf"^\W*(?:{you})\W*(?:·.*)?$", re.IGNORECASE))
+        )
+        if store:
+            waits = waits.or_(
+                self.page.get_by_text(re.compile(rf"^{re.escape(store)}\s*·")).first
+            ).or_(self.page.get_by_text(store, exact=True).nth(1))
+        waits.first.wait_for()
 
     def verify_order(self, order_id: str) -> None:
         """The thread must be about the order asked for."""
         self.box.wait_for()
-        page_text = self.page.locator("body").inner_text()
-        shown = digits(row_value(page_text, self.profile.texts("order_id")) or "")
+        value = row_value(self.page.locator("body").inner_text(), self.profile.texts("order_id"))
+        shown = digits(value.split()[0]) if value and value.split() else ""
         if shown != order_id:
             raise WrongOrderError(
                 f"the message page is about order {shown or '?'}, not the order asked for",
@@ -56,21 +101,53 @@ class ThreadPage:
 
     def messages(self) -> list[ChatMessage]:
         """Every message in the thread, oldest first."""
-        author_id = self.profile.test_ids.get("message_author", "message-author")
-        text_id = self.profile.test_ids.get("message_text", "message-text")
-        you = set(self.profile.texts("you"))
-        found = []
-        for item in self.thread.get_by_role("article").all():
-            author = item.get_by_test_id(author_id).inner_text().strip()
-            found.append(
-                ChatMessage(
-                    author=author,
-                    from_buyer=author in you,
-                    text=item.get_by_test_id(text_id).inner_text().strip(),
-                    at=parse_datetime(item.inner_text()),
-                )
-            )
+        self.wait_drawn()
+        rows = self._lines()
+        anchor = self._anchor(rows)
+        store = rows[anchor - 1] if anchor > 0 else ""
+        you = self.profile.texts("you")
+        authors = [*you, store] if store else list(you)
+        formats = self.profile.formats
+        end_labels = [*self.profile.texts("send"), *self.profile.texts("message_box")]
+        found: list[ChatMessage] = []
+        current: dict[str, object] | None = None
+        body: list[str] = []
+
+        def flush() -> None:
+            if current is not None and body:
+                found.append(ChatMessage.model_validate({**current, "text": "\n".join(body)}))
+
+        for row in rows[anchor + 1 :]:
+            if match_one(row, end_labels) or find_label(row, self.profile.texts("no_messages")):
+                break
+            author = _author(row, authors, formats)
+            if author is not None:
+                flush()
+                name, at = author
+                current = {"author": name, "from_buyer": match_one(name, you), "at": at}
+                body = []
+                continue
+            if current is None:
+                continue
+            when = parse_datetime(row, formats)
+            if when is not None and current["at"] is None and not body and len(row) < 40:
+                current["at"] = when
+                continue
+            body.append(row)
+        flush()
         return found
+
+
+def _author(row: str, authors: list[str], formats: Formats) -> tuple[str, datetime | None] | None:
+    """("You", time) when a line is an author line: the name alone, or "name · time"."""
+    for name in authors:
+        if match_one(row, [name]):
+            return name, None
+        for sep in (" · ", " - ", " | "):
+            head, _, tail = row.partition(sep)
+            if tail and match_one(head, [name]) and parse_datetime(tail, formats):
+                return name, parse_datetime(tail, formats)
+    return None
 
 
 def open_thread(page: Page, profile: PortalProfile, order_id: str) -> ThreadPage:
@@ -94,11 +171,13 @@ def send_message(
     if any(m.from_buyer and " ".join(m.text.split()) == wanted for m in thread.messages()):
         log.info("order %s: this message is already in the thread, not sent again", order_id)
         return False
+    send = thread.send  # found (unambiguously) before anything is typed
     thread.box.fill(text)
     before_send()
-    thread.send.click()
+    send.click()
     # Wait for the thread to show it (after a reload or a script update alike).
-    thread.thread.get_by_role("article").filter(has_text=wanted).first.wait_for()
+    page.get_by_text(wanted, exact=True).first.wait_for()
+    page.wait_for_load_state()  # a form post reloads the page: read the new one
     copies = [m for m in thread.messages() if m.from_buyer and " ".join(m.text.split()) == wanted]
     if len(copies) != 1:
         raise PortalChangedError(

@@ -29,13 +29,15 @@ from assistant.domain.models import (
     RefundStep,
     Shipment,
 )
+from flows.controls import control
 from flows.parsing import digits, lines, parse_datetime, parse_duration, parse_money, row_value
 from flows.profile import LabelKey, PortalProfile
+from flows.texts import find_label, match_one, pattern
 
 log = logging.getLogger(__name__)
 
 SELLER_ANSWER_DAYS = 15
-_QUANTITY = re.compile(r"(?:^|\s)x(\d+)\b")
+_QUANTITY = re.compile(r"[x×]\s?(\d+)", re.IGNORECASE)
 
 
 class WrongOrderError(PortalError):
@@ -43,33 +45,57 @@ class WrongOrderError(PortalError):
 
 
 class OrderPage:
-    """Locators of the detail page, set once, and the reads built on them."""
+    """The detail page, read by its visible texts and their neighbours, and its controls.
+
+    The status is the element reading a known status label (the real page's status
+    block has no name); every other value is the text next to its label ("Order ID:",
+    "Total", ...) in the page's visible text, so another markup with the same words reads
+    the same.
+    """
 
     def __init__(self, page: Page, profile: PortalProfile) -> None:
         self.page = page
         self.profile = profile
-        self.status_block = page.get_by_role("region", name=profile.exact("order_status_region"))
-        self.status_heading = self.status_block.get_by_role("heading").first
-        self.order_tab = page.get_by_role("tab", name=profile.exact("order_tab"))
-        self.payment_tab = page.get_by_role("tab", name=profile.exact("payment_tab"))
-        self.order_panel = page.get_by_role("tabpanel", name=profile.exact("order_tab"))
-        self.payment_panel = page.get_by_role("tabpanel", name=profile.exact("payment_tab"))
-        self.price_details = page.get_by_label(profile.exact("price_details"))
-        self.refund_steps = page.get_by_role("list", name=profile.exact("refund_progress"))
-        self.cancel_button = page.get_by_role("button", name=profile.exact("cancel_order"))
-        self.contact_seller = page.get_by_role("link", name=profile.exact("contact_seller")).or_(
-            page.get_by_role("button", name=profile.exact("contact_seller"))
-        )
-        self.not_found = page.get_by_role("heading", name=profile.exact("not_found"))
+        self.formats = profile.formats
+        self.status_text = page.get_by_text(pattern(profile.statuses)).filter(visible=True)
+        self.status_heading = self.status_text.first
+        self.order_id_label = page.get_by_text(profile.contains("order_id")).filter(visible=True)
+        self.not_found = page.get_by_text(profile.exact("not_found"))
+        self.body = page.locator("body")
+
+    # -- controls -------------------------------------------------------------------------
+    @property
+    def cancel_button(self) -> Locator | None:
+        """The visible "Cancel order" control, if the page offers one."""
+        return control(self.page, self.labels("cancel_order"))
+
+    @property
+    def contact_seller(self) -> Locator | None:
+        """The "Contact seller" control (a link on the real page)."""
+        return control(self.page, self.labels("contact_seller"))
+
+    def loaded(self) -> Locator:
+        """What proves the detail page is drawn (or that the order does not exist)."""
+        return self.status_heading.or_(self.order_id_label.first).or_(self.not_found.first)
+
+    def wait_drawn(self) -> None:
+        """Wait for the drawn page: its status and its order number (drawn together)."""
+        self.loaded().first.wait_for()
+        if not self.not_found.first.is_visible():
+            self.order_id_label.first.wait_for()
 
     # -- identity -------------------------------------------------------------------------
     def shown_order_id(self) -> str:
         """The order number the page itself shows (never the one from the URL)."""
-        self.status_heading.wait_for()
-        value = row_value(self.order_panel.inner_text(), self.labels("order_id"))
-        if not value or not digits(value):
-            raise PortalChangedError("no order number on the order page", url=self.page.url)
-        return digits(value)
+        self.wait_drawn()
+        value = row_value(self.text(), self.labels("order_id"))
+        shown = digits(value.split()[0]) if value and value.split() else ""
+        if not shown:
+            raise PortalChangedError(
+                f"no order number on the order page (looked for {self.labels('order_id')})",
+                url=self.page.url,
+            )
+        return shown
 
     def verify_order(self, order_id: str) -> None:
         """Refuse to go on when the page shows any other order than ``order_id``."""
@@ -82,85 +108,120 @@ class OrderPage:
                 fix="nothing was clicked; check the order number and the portal's links",
             )
 
+    def text(self) -> str:
+        """The page's visible text (hidden tabs and closed pop-ups are not in it)."""
+        return self.body.inner_text()
+
     # -- reading --------------------------------------------------------------------------
+    def status_label(self, order_id: str | None = None) -> str:
+        """The status as the page words it; an unknown one is a "portal changed" error."""
+        for text in self.status_text.all_inner_texts():
+            label = " ".join(text.split())
+            if self.profile.status_for(label):
+                return label
+        headings = self.page.get_by_role("heading", level=1).all_inner_texts()
+        shown = " ".join(headings[0].split()) if headings else "?"
+        raise PortalChangedError(
+            f"unknown order status label {shown!r} (known: {', '.join(self.profile.statuses)})",
+            order_id=order_id,
+            url=self.page.url,
+            fix="add the label to the portal profile's 'statuses' table",
+        )
+
     def read(self, order_id: str, now: datetime, *, with_refund: bool = True) -> Order:
         """The whole order as the page shows it, verified to be ``order_id``."""
         self.verify_order(order_id)
-        label = " ".join(self.status_heading.inner_text().split())
-        status = self.profile.status_for(label)
-        if status is None:
-            raise PortalChangedError(
-                f"unknown order status label {label!r}",
-                order_id=order_id,
-                url=self.page.url,
-                fix="add the label to the portal profile's 'statuses' table",
-            )
-        block = self.status_block.inner_text()
-        if status is OrderStatus.AWAITING_SHIPMENT and self._says(block, "rejected_note"):
+        label = self.status_label(order_id)
+        status = self.profile.status_for(label) or OrderStatus.UNKNOWN
+        info = self.text()
+        if status is OrderStatus.AWAITING_SHIPMENT and self._says(info, "rejected_note"):
             status = OrderStatus.CANCELLATION_REJECTED
-        info = self.order_panel.inner_text()
-        placed_at = parse_datetime(row_value(info, self.labels("placed_on")) or "")
+        placed_at = parse_datetime(row_value(info, self.labels("placed_on")) or "", self.formats)
         if placed_at is None:
             raise PortalChangedError("no order date on the order page", order_id=order_id)
-        paid_at = parse_datetime(row_value(info, self.labels("payment_time")) or "")
-        prices = self.price_details.inner_text()
-        total = parse_money(row_value(prices, self.labels("total")) or "")
+        paid_at = parse_datetime(row_value(info, self.labels("payment_time")) or "", self.formats)
+        total = parse_money(row_value(info, self.labels("total")) or "", self.formats)
         if total is None:
             raise PortalChangedError("no total on the order page", order_id=order_id)
         actions = self._actions()
-        self._check_cancel_control(order_id, status, block, actions)
+        self._check_cancel_control(order_id, status, info, actions)
         refund = None
         if with_refund and status in (OrderStatus.CLOSED, OrderStatus.SHIPMENT_CANCELED):
             refund = self.read_refund()
         return Order(
             order_id=order_id,
-            store=self._store_name(),
-            items=self._items(),
+            store=self._store_name(info),
+            items=self._items(info),
             total=total,
             status=status,
             status_label=label,
             placed_at=placed_at,
             paid_at=paid_at,
             actions=actions,
-            coupons=self._coupons(prices, total.currency),
-            cancellation=self._cancellation(status, block, now, paid_at or placed_at),
+            coupons=self._coupons(info, total.currency),
+            cancellation=self._cancellation(status, info, now, paid_at or placed_at),
             refund=refund,
             shipment=self._shipment(status),
             closed_at=_first_done(refund) if status is OrderStatus.CLOSED else None,
-            cancelled_by=_cancelled_by(block) if status is OrderStatus.CLOSED else None,
+            cancelled_by=self._cancelled_by(info) if status is OrderStatus.CLOSED else None,
         )
+
+    def _tab(self, key: LabelKey) -> Locator | None:
+        return control(self.page, self.labels(key))
 
     def read_refund(self) -> RefundProgress | None:
         """The three refund steps of the "Payment" tab, or None when there is no refund."""
-        self.payment_tab.click()
-        no_refund = self.payment_panel.get_by_text(self.profile.exact("no_refund"))
-        self.refund_steps.or_(no_refund).first.wait_for()
-        try:
-            return self._refund_progress()
-        finally:
-            # The other reads look in the "Order" panel: leave the page showing it.
-            self.order_tab.click()
-
-    def _refund_progress(self) -> RefundProgress | None:
-        if not self.refund_steps.is_visible():
-            return None
-        steps = []
-        for item in self.refund_steps.get_by_role("listitem").all():
-            text = lines(item.inner_text())
-            done = any(line in self.labels("step_done") for line in text)
-            steps.append(
-                RefundStep(
-                    name=text[0],
-                    done=done,
-                    date=parse_datetime(" ".join(text[1:])) if done else None,
-                )
+        tab = self._tab("payment_tab")
+        if tab is None:
+            raise PortalChangedError(
+                f"no {' / '.join(self.labels('payment_tab'))} tab on the order page",
+                url=self.page.url,
             )
+        tab.click()
+        progress = self.page.get_by_text(self.profile.exact("refund_progress")).filter(visible=True)
+        no_refund = self.page.get_by_text(self.profile.contains("no_refund")).filter(visible=True)
+        progress.first.or_(no_refund.first).first.wait_for()
+        try:
+            return self._refund_progress(self.text())
+        finally:
+            # The other reads look in the "Order" tab: leave the page showing it.
+            back = self._tab("order_tab")
+            if back is not None:
+                back.click()
+
+    def _refund_progress(self, text: str) -> RefundProgress | None:
+        rows = lines(text)
+        start = next(
+            (i for i, r in enumerate(rows) if match_one(r, self.labels("refund_progress"))), None
+        )
+        if start is None or find_label(text, self.labels("no_refund")):
+            return None
+        done_words, pending_words = self.labels("step_done"), self.labels("step_pending")
+        steps: list[RefundStep] = []
+        name: str | None = None
+        done, date = False, None
+        for row in rows[start + 1 :]:
+            if find_label(row, self.labels("refund_amount")) and row_value(
+                row, self.labels("refund_amount")
+            ):
+                break
+            if match_one(row, done_words) or match_one(row, pending_words):
+                done = match_one(row, done_words)
+                continue
+            when = parse_datetime(row, self.formats)
+            if when is not None and name is not None and len(row) < 40:
+                date = when
+                continue
+            if name is not None:
+                steps.append(RefundStep(name=name, done=done, date=date if done else None))
+            name, done, date = row, False, None
+        if name is not None:
+            steps.append(RefundStep(name=name, done=done, date=date if done else None))
         if len(steps) != 3:
             raise PortalChangedError(
                 f"refund progress has {len(steps)} steps, expected 3", url=self.page.url
             )
-        panel = self.payment_panel.inner_text()
-        amount = parse_money(row_value(panel, self.labels("refund_amount")) or "")
+        amount = parse_money(row_value(text, self.labels("refund_amount")) or "", self.formats)
         return RefundProgress(steps=(steps[0], steps[1], steps[2]), amount=amount)
 
     # -- pieces ---------------------------------------------------------------------------
@@ -168,10 +229,10 @@ class OrderPage:
         return self.profile.texts(key)
 
     def _says(self, text: str, key: LabelKey) -> bool:
-        return any(label in text for label in self.labels(key))
+        return find_label(text, self.labels(key)) is not None
 
     def _check_cancel_control(
-        self, order_id: str, status: OrderStatus, block: str, actions: frozenset[PortalAction]
+        self, order_id: str, status: OrderStatus, text: str, actions: frozenset[PortalAction]
     ) -> None:
         """Awaiting shipment shows "Cancel order" or says when it will; neither: the page changed.
 
@@ -180,57 +241,93 @@ class OrderPage:
         """
         if status is not OrderStatus.AWAITING_SHIPMENT or PortalAction.CANCEL in actions:
             return
-        if self._says(block, "cancel_available_after"):
+        if self._says(text, "cancel_available_after"):
             return
         raise PortalChangedError(
-            'no "Cancel order" control on an order awaiting shipment, and no notice of when '
-            "it will be available",
+            f"no {' / '.join(repr(t) for t in self.labels('cancel_order'))} control on an "
+            "order awaiting shipment, and no notice of when it will be available",
             order_id=order_id,
             url=self.page.url,
             fix="the page no longer matches the flows: check the profile's 'cancel_order' label",
         )
 
-    def _store_name(self) -> str:
-        known = {*self.labels("order_info"), *self.labels("price_details")}
-        for heading in self.order_panel.get_by_role("heading").all():
-            text = " ".join(heading.inner_text().split())
-            if text and text not in known:
-                return text
+    def _store_name(self, text: str) -> str:
+        """The line just before a "Contact seller" that is not another control or label."""
+        rows = lines(text)
+        known = {*self.profile.actions, *self.profile.statuses}
+        for index, row in enumerate(rows):
+            if index and match_one(row, self.labels("contact_seller")):
+                before = rows[index - 1]
+                if not match_one(before, known) and parse_money(before, self.formats) is None:
+                    return before
         raise PortalChangedError("no store name on the order page", url=self.page.url)
 
-    def _items(self) -> tuple[OrderItem, ...]:
-        free_return_tags = {
+    def _items(self, text: str) -> tuple[OrderItem, ...]:
+        """Items read from their lines: title, options, tags, price, then "x2"."""
+        rows = lines(text)
+        tags = {
             label for label, act in self.profile.actions.items() if act is PortalAction.FREE_RETURN
         }
-        items = []
-        for row in self.order_panel.get_by_role("listitem").filter(has_text=_QUANTITY).all():
-            text = lines(row.inner_text())
-            price = next((m for m in map(parse_money, text) if m is not None), None)
-            quantity = next((int(q.group(1)) for q in map(_QUANTITY.search, text) if q), 1)
-            if price is None:
+        stop = next(
+            (i for i, r in enumerate(rows) if match_one(r, self.labels("subtotal"))), len(rows)
+        )
+        begin = next(
+            (i + 1 for i, r in enumerate(rows) if match_one(r, self.labels("contact_seller"))), 0
+        )
+        items: list[OrderItem] = []
+        start = begin
+        for q in range(begin, stop):
+            quantity = _QUANTITY.fullmatch(rows[q])
+            if not quantity:
                 continue
+            block = rows[start:q]
+            while block and match_one(block[0], tags):
+                block = block[1:]  # a tag drawn after the previous item's quantity
+            price = next((m for m in map(self._money, reversed(block)) if m is not None), None)
+            after = rows[q + 1] if q + 1 < stop else ""
+            if price is None or not block:
+                start = q + 1
+                continue
+            names = [r for r in block if parse_money(r, self.formats) is None]
             items.append(
                 OrderItem(
-                    title=text[0],
-                    quantity=quantity,
+                    title=names[0] if names else block[0],
+                    quantity=int(quantity.group(1)),
                     unit_price=price,
-                    options=tuple(t for t in text[1:] if ": " in t and parse_money(t) is None),
-                    free_return=bool(free_return_tags.intersection(text)),
+                    options=tuple(r for r in names[1:] if ": " in r),
+                    free_return=any(match_one(r, tags) for r in [*block, after]),
                 )
             )
+            start = q + 1
         return tuple(items)
 
-    def _actions(self) -> frozenset[PortalAction]:
-        # Two browser calls for every control on the page, matched here, rather than a
-        # role query per known button.
-        names = {
-            " ".join(text.split())
-            for role in ("button", "link")
-            for text in self.page.get_by_role(role).all_inner_texts()
-        }
-        return frozenset(act for label, act in self.profile.actions.items() if label in names)
+    def _money(self, text: str) -> Money | None:
+        return parse_money(text, self.formats) if len(text) < 40 else None
 
-    def _coupons(self, prices: str, currency: str) -> tuple[Coupon, ...]:
+    def _actions(self) -> frozenset[PortalAction]:
+        """The order's controls the page shows, by their text (buttons, links, div buttons)."""
+        found = set()
+        for label, act in self.profile.actions.items():
+            if act in found:
+                continue
+            if control(self.page, [label]) is not None and not self._is_tag_only(label):
+                found.add(act)
+        return frozenset(found)
+
+    def _is_tag_only(self, label: str) -> bool:
+        """A "Free return" tag on an item reads like the action; only a control counts."""
+        shown = self.page.get_by_role("button", name=pattern([label])).or_(
+            self.page.get_by_role("link", name=pattern([label]))
+        )
+        best = control(self.page, [label])
+        if best is None:
+            return True
+        if shown.count():
+            return False
+        score: int = best.evaluate("el => getComputedStyle(el).cursor === 'pointer' ? 2 : 1")
+        return score < 2
+
+    def _coupons(self, text: str, currency: str) -> tuple[Coupon, ...]:
         coupons = []
         rows: tuple[tuple[LabelKey, CouponKind], ...] = (
             ("platform_coupon", CouponKind.PLATFORM),
@@ -238,17 +335,21 @@ class OrderPage:
             ("promo_code", CouponKind.PROMO_CODE),
         )
         for key, kind in rows:
-            amount = parse_money(row_value(prices, self.labels(key)) or "")
+            amount = parse_money(row_value(text, self.labels(key)) or "", self.formats)
             if amount is not None:
                 money = Money(amount=amount.amount, currency=currency)
                 coupons.append(Coupon(kind=kind, amount=money))
         return tuple(coupons)
 
     def _cancellation(
-        self, status: OrderStatus, block: str, now: datetime, fallback: datetime
+        self, status: OrderStatus, text: str, now: datetime, fallback: datetime
     ) -> CancellationRequest | None:
         if status is OrderStatus.CANCELLATION_REQUESTED:
-            left = parse_duration(block) if self._says(block, "seller_has") else None
+            left = None
+            for row in lines(text):
+                if self._says(row, "seller_has"):
+                    left = parse_duration(row, self.formats)
+                    break
             deadline = now + left if left else None
             requested = (deadline - timedelta(days=SELLER_ANSWER_DAYS)) if deadline else fallback
             return CancellationRequest(
@@ -258,6 +359,13 @@ class OrderPage:
             return CancellationRequest(requested_at=fallback, answer=CancellationAnswer.REJECTED)
         return None
 
+    def _cancelled_by(self, text: str) -> CancelledBy:
+        if self._says(text, "by_seller"):
+            return CancelledBy.SELLER
+        if self._says(text, "by_platform"):
+            return CancelledBy.PLATFORM
+        return CancelledBy.BUYER
+
     @staticmethod
     def _shipment(status: OrderStatus) -> Shipment | None:
         if status is OrderStatus.SHIPMENT_CANCELED:
@@ -266,21 +374,8 @@ class OrderPage:
             return Shipment()
         return None
 
-    def loaded(self) -> Locator:
-        """What proves the detail page is drawn (or that the order does not exist)."""
-        return self.status_heading.or_(self.not_found)
-
 
 def _first_done(refund: RefundProgress | None) -> datetime | None:
     if refund is None or not refund.steps[0].done:
         return None
     return refund.steps[0].date
-
-
-def _cancelled_by(block: str) -> CancelledBy:
-    lowered = block.casefold()
-    if "by the seller" in lowered:
-        return CancelledBy.SELLER
-    if "by the platform" in lowered:
-        return CancelledBy.PLATFORM
-    return CancelledBy.BUYER

@@ -10,25 +10,34 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Error as PlaywrightError
 from pydantic import SecretStr
 
-from assistant.domain.errors import NeedsUserError, OrderNotFoundError, SignInError
+from assistant.domain.errors import (
+    NeedsUserError,
+    OrderNotFoundError,
+    PortalChangedError,
+    SignInError,
+)
 from assistant.domain.models import Order
 from flows.browser.handle import browser_boundary
 from flows.cancel import CancelResult, cancel_order
 from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
 from flows.order_page import OrderPage
 from flows.orders_page import OrdersPage, OrderSummary
-from flows.profile import PortalProfile
+from flows.profile import PortalProfile, detect_profile
 from flows.retry import retry_safe
+from flows.routes import RouteCache, path_of, pattern_of
 from flows.session import (
     check_origin,
     evidence_screenshot,
@@ -44,6 +53,14 @@ if TYPE_CHECKING:
     from flows.browser.replay import HarReplayer
 
 log = logging.getLogger(__name__)
+
+_LANG = re.compile(r"<html[^>]*\blang=[\"']?([A-Za-z-]+)", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @dataclass(frozen=True)
@@ -86,6 +103,8 @@ class Portal:
         block_assets: bool = True,
         context_options: dict[str, Any] | None = None,
         gate: SignInGate | None = None,
+        allowed_origins: Sequence[str] = (),
+        routes_file: Path | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.profile = profile
@@ -95,6 +114,12 @@ class Portal:
         # A refused sign-in is final for this run: trying again per order would only
         # lock the account (the portal locks after a few failures).
         self.gate = gate or SignInGate()
+        #: Besides the portal's own site (other ports, a ``login.`` host): extra origins.
+        self.allowed_origins = [*profile.allowed_origins, *allowed_origins]
+        if routes_file is None and storage_state is not None:
+            routes_file = storage_state.parent / "routes.json"
+        self.routes = RouteCache(routes_file, _origin_of(self.base_url))
+        self._profile_checked = not profile.auto_detect
         self._login_generation = self.gate.generation
         self.browser = browser
         self._tracing = False
@@ -167,8 +192,8 @@ class Portal:
         signin = SignInPage(self.page, self.profile)
 
         def go() -> None:
-            self.page.goto(self.base_url + path)
-            check_origin(self.page, self.base_url)
+            self.page.goto(path if "://" in path else self.base_url + path)
+            check_origin(self.page, self.base_url, self.allowed_origins)
             ready.or_(signin.email).or_(signin.password).first.wait_for()
 
         retry_safe(go, what=f"open {path}")
@@ -206,7 +231,8 @@ class Portal:
         return True
 
     def _sign_in_once(self, ready: Locator) -> None:
-        check_origin(self.page, self.base_url)  # the password goes to the portal only
+        # the password goes to the portal's own site only
+        check_origin(self.page, self.base_url, self.allowed_origins)
         if self.credentials.password is None:
             raise NeedsUserError(
                 f"the portal asks {self.credentials.username} to sign in and no password is set",
@@ -225,19 +251,76 @@ class Portal:
         if self.storage_state is not None:
             save_storage_state(self.context, self.storage_state)
 
+    def check_profile(self) -> None:
+        """With the default profile, switch to the bundled one the portal's pages call for.
+
+        The default (mock) profile's list URL answers 404 on a portal built like the real
+        site: then the start page's ``lang`` (or its labels) picks "en" or "es". One
+        request, made once, outside the page (nothing is clicked or recorded).
+        """
+        if self._profile_checked:
+            return
+        self._profile_checked = True
+        path = self.profile.entry.orders_path or "/"
+        try:
+            probe = self.context.request.get(self.base_url + path)
+            if probe.status != 404:
+                return
+            home = self.context.request.get(self.base_url + "/")
+            html = home.text()
+        except PlaywrightError as exc:
+            log.debug("profile check skipped: %s", str(exc).splitlines()[0])
+            return
+        lang = _LANG.search(html)
+        found = detect_profile(lang.group(1) if lang else "", _TAGS.sub(" ", html))
+        if found is not None and found.name != self.profile.name:
+            log.info("the portal looks like the %r profile: using it", found.name)
+            self.profile = found
+            install_nuisance_handlers(self.page, found)
+
+    def open_orders(self) -> OrdersPage:
+        """The "My Orders" list: its known URL, else the start page's "My Orders" link."""
+        self.check_profile()
+        orders = OrdersPage(self.page, self.profile)
+        path = self.profile.entry.orders_path or self.routes.routes.orders
+        if path:
+            self.open(path, orders.ready())
+            return orders
+        self.open("/", self._start_page_ready())
+        link = self._my_orders_link()
+        href = link.get_attribute("href") if link is not None else None
+        if not href:
+            raise PortalChangedError(
+                f"no {' / '.join(repr(t) for t in self.profile.texts('my_orders'))} link on "
+                "the portal's start page",
+                url=self.page.url,
+                fix="check the portal URL, or set the profile's entry.orders_path",
+            )
+        self.open(href, orders.ready())
+        self.routes.learn(orders=path_of(self.page.url))
+        return orders
+
+    def _start_page_ready(self) -> Locator:
+        return self.page.get_by_text(self.profile.exact("my_orders")).first
+
+    def _my_orders_link(self) -> Locator | None:
+        wanted = self.profile.exact("my_orders")
+        links = self.page.get_by_role("link", name=wanted, include_hidden=True)
+        return links.first if links.count() else None
+
     def goto_order(self, order_id: str) -> OrderPage:
-        """The order's detail page: straight there if the URL is known, else via search."""
+        """The order's detail page: straight there if the URL is known, else via the list."""
+        self.check_profile()
         order_page = OrderPage(self.page, self.profile)
-        detail = self.profile.entry.order_detail_path
+        known = self.profile.entry.order_detail_path
+        detail = known or self.routes.routes.order_detail
         if detail:
             self.open(detail.format(order_id=order_id), order_page.loaded())
             if not order_page.not_found.first.is_visible():
                 order_page.verify_order(order_id)
                 return order_page
-        orders = OrdersPage(self.page, self.profile)
-        self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
-        orders.search(order_id)
-        if not orders.card(order_id).count():
+        orders = self.open_orders()
+        if orders.find(order_id) is None:
             raise OrderNotFoundError(
                 f"account {self.credentials.username} has no order {order_id}",
                 order_id=order_id,
@@ -245,8 +328,11 @@ class Portal:
                 fix='check the order number (16 digits, from "Order ID:" in My Orders)',
             )
         orders.open_details(order_id)
-        order_page.status_heading.wait_for()
+        order_page.wait_drawn()
+        check_origin(self.page, self.base_url, self.allowed_origins)
         order_page.verify_order(order_id)
+        if not known:
+            self.routes.learn(order_detail=pattern_of(self.page.url, order_id))
         return order_page
 
     # -- flows ----------------------------------------------------------------------------
@@ -278,13 +364,31 @@ class Portal:
             )
 
     def goto_thread(self, order_id: str) -> None:
-        """The order's chat: the profile's URL if known, else the "Contact seller" link."""
+        """The order's chat: a known URL, else the order page's "Contact seller" link."""
+        self.check_profile()
         thread = ThreadPage(self.page, self.profile)
-        path = self.profile.entry.messages_path
+        known = self.profile.entry.messages_path
+        path = known or self.routes.routes.messages
         if path:
             self.open(path.format(order_id=order_id), thread.box)
+            return
+        contact = self.goto_order(order_id).contact_seller
+        if contact is None:
+            raise PortalChangedError(
+                f"no {' / '.join(repr(t) for t in self.profile.texts('contact_seller'))} "
+                "control on the order page",
+                order_id=order_id,
+                url=self.page.url,
+            )
+        href = contact.evaluate("el => (el.closest('a') || {}).href || null")
+        if href:
+            self.open(str(href), thread.box)  # same tab, whatever its target
         else:
-            self.goto_order(order_id).contact_seller.first.click()
+            contact.click()
+            thread.box.wait_for()
+        check_origin(self.page, self.base_url, self.allowed_origins)
+        if not known:
+            self.routes.learn(messages=pattern_of(self.page.url, order_id))
 
     def send_message(
         self, order_id: str, text: str, *, before_send: Callable[[], None] = lambda: None
@@ -302,14 +406,12 @@ class Portal:
 
     def list_orders(self, limit: int = 1000) -> list[OrderSummary]:
         """Every order of the account as the list shows it ("View orders" pressed as needed)."""
-        orders = OrdersPage(self.page, self.profile)
         with step("list orders", url=self.base_url):
-            self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
+            orders = self.open_orders()
             orders.load_all(limit)
             return orders.summaries()
 
     def ensure_signed_in(self) -> None:
         """Open the orders list, signing in if needed (saves the login state)."""
-        orders = OrdersPage(self.page, self.profile)
         with step("sign in", url=self.base_url):
-            self.open(self.profile.entry.orders_path, orders.cards.first.or_(orders.no_orders))
+            self.open_orders()

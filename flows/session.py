@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from assistant.domain.errors import PortalError, first_line
 from flows.browser.launch import launch_options, resolve_browser
 from flows.profile import PortalProfile
+from flows.texts import pattern
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def new_context(
     storage_state: Path | None = None,
     block_assets: bool = True,
     timeout_ms: float = 15_000,
+    allowed_origins: Sequence[str] = (),
     **extra: Any,
 ) -> BrowserContext:
     """A context for one account: its saved login (if any), the time-outs, and asset blocking."""
@@ -65,18 +67,48 @@ def new_context(
     context.set_default_navigation_timeout(timeout_ms * 2)
     if block_assets:
         context.route(_ASSETS, lambda route: route.abort())
-    guard_origin(context, base_url)
+    guard_origin(context, base_url, allowed_origins)
     return context
 
 
-def guard_origin(context: BrowserContext, base_url: str) -> None:
-    """Refuse to load a page outside the portal's origin (its resources, e.g. a CDN, load).
+def site_of(url: str) -> str:
+    """The "site" of a URL as browsers define same-site: the registrable domain.
 
-    The pattern matches only *other* origins and is evaluated in the browser driver, so
-    the portal's own requests never make a round trip through Python.
+    ``login.shop.example`` and ``www.shop.example`` are one site; another port of the same
+    host too. An IP address or a one-label host (``localhost``) is its own site. Without
+    the public suffix list, two-letter country domains under a generic second level
+    (``co.uk``, ``com.au``) keep three labels.
     """
-    origin = _origin(base_url)
-    elsewhere = re.compile(rf"^(?!{re.escape(origin)}(?:/|$))https?://")
+    host = (urlsplit(url).hostname or "").rstrip(".").casefold()
+    labels = host.split(".")
+    if not host or host.replace(".", "").isdigit() or ":" in host or len(labels) < 2:
+        return host
+    keep = 3 if len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL and len(labels) > 2 else 2
+    return ".".join(labels[-keep:])
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go"})
+
+
+def allowed(url: str, base_url: str, extra: Sequence[str] = ()) -> bool:
+    """True for the portal's own site (any port, any sub-domain) and the extra origins."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return False
+    return site_of(url) == site_of(base_url) or _origin(url) in {_origin(o) for o in extra}
+
+
+def guard_origin(context: BrowserContext, base_url: str, extra: Sequence[str] = ()) -> None:
+    """Refuse to load a page outside the portal's site (its resources, e.g. a CDN, load).
+
+    The pattern matches only URLs of *other* sites and is evaluated in the browser driver,
+    so the portal's own requests never make a round trip through Python.
+    """
+    site = site_of(base_url)
+    host = re.escape(site)
+    if "." in site and not site.replace(".", "").isdigit():
+        host = rf"(?:[^/?#@]*\.)?{host}"
+    mine = [rf"https?://{host}(?::\d+)?"] + [re.escape(_origin(o)) for o in extra]
+    elsewhere = re.compile(rf"^(?!(?:{'|'.join(mine)})(?:[/?#]|$))https?://", re.IGNORECASE)
 
     def block(route: Route) -> None:
         if route.request.is_navigation_request():
@@ -88,23 +120,25 @@ def guard_origin(context: BrowserContext, base_url: str) -> None:
     context.route(elsewhere, block)
 
 
-def check_origin(page: Page, base_url: str) -> None:
-    """Stop when the page is no longer on the portal's origin (it redirected elsewhere).
+def check_origin(page: Page, base_url: str, extra: Sequence[str] = ()) -> None:
+    """Stop when the page is no longer on the portal's site (it redirected elsewhere).
 
     ``guard_origin`` cannot do this alone: Playwright does not route the requests of a
-    redirect chain, so a 303 to another origin is followed by the browser. This check
+    redirect chain, so a 303 to another site is followed by the browser. This check
     runs after every navigation, before anything is read, typed (the password!) or
-    clicked there, and it is not retried.
+    clicked there, and it is not retried. The portal's own site (a ``login.`` host, another
+    port) and the configured ``allowed_origins`` pass.
     """
     url = page.url
-    if url.startswith(("about:", "chrome-error:")) or _origin(url) == _origin(base_url):
+    if url.startswith(("about:", "chrome-error:")) or allowed(url, base_url, extra):
         return
-    log.error("the portal redirected outside its origin: %s", _origin(url))
+    log.error("the portal redirected outside its site: %s", _origin(url))
     raise PortalError(
-        f"the portal redirected to another origin ({_origin(url)}): stopped, nothing was "
+        f"the portal redirected to another site ({_origin(url)}): stopped, nothing was "
         "typed or clicked there",
         url=_origin(url),
-        fix="check the portal URL; if the portal really moved, configure its new address",
+        fix="check the portal URL; if the portal signs in on another site, add its origin "
+        "to allowed_origins (configuration or portal profile)",
     )
 
 
@@ -114,10 +148,33 @@ def _origin(url: str) -> str:
 
 
 def install_nuisance_handlers(page: Page, profile: PortalProfile) -> None:
-    """Close the banners, pop-ups and chat bubbles of the profile whenever they cover the page."""
+    """Close the banners, pop-ups and chat bubbles of the profile whenever they cover the page.
+
+    A nuisance with a ``role`` is found by its accessible name; one without, by a text it
+    shows: the handler watches the closing control (text, image alt or title) inside the
+    smallest box showing that text, never a "Close" elsewhere (the cancel modal has one).
+    """
     for nuisance in profile.nuisances:
-        overlay = page.get_by_role(nuisance.role, name=nuisance.name)
-        close = overlay.get_by_role("button", name=nuisance.close, exact=True)
+        if nuisance.role is not None:
+            overlay = page.get_by_role(nuisance.role, name=nuisance.name)
+            close = overlay.get_by_role("button", name=nuisance.close, exact=True)
+        else:
+            closing = pattern([nuisance.close])
+            closer = (
+                page.get_by_role("button", name=closing)
+                .or_(page.get_by_text(closing))
+                .or_(page.get_by_alt_text(closing))
+                .or_(page.get_by_title(closing))
+            )
+            says = page.get_by_text(pattern([nuisance.name], exact=False))
+            close = page.locator("body *").filter(has=says).filter(has=closer).last
+            close = (
+                close.get_by_role("button", name=closing)
+                .or_(close.get_by_alt_text(closing))
+                .or_(close.get_by_title(closing))
+                .or_(close.get_by_text(closing))
+                .first
+            )
 
         def dismiss(_: Any = None, close: Any = close, name: str = nuisance.name) -> None:
             log.debug("closing %s", name)
