@@ -18,6 +18,7 @@ from .app import create_app
 from .real import LOCALES, SKINS
 from .scenario import ScenarioError, load_scenario, scenario_names
 from .server import listening_socket
+from .weight import parse_cli
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,10 +55,19 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="real skin: serve the sign-in pages on this port too (a second origin)",
     )
+    parser.add_argument(
+        "--page-weight",
+        default=None,
+        metavar="real|none|JSON",
+        help="the scripts, styles, images, fonts and beacons every page also loads: real "
+        "(the Web Almanac 2024 median desktop page), none, or JSON numbers; wins over "
+        "the scenario's page_weight",
+    )
     args = parser.parse_args(argv)
     try:
         scenario = load_scenario(args.scenario)
-    except ScenarioError as err:
+        weight = parse_cli(args.page_weight) if args.page_weight else None
+    except (ScenarioError, ValueError) as err:
         print(err, file=sys.stderr)
         return 2
     app = create_app(
@@ -66,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         skin=args.skin,
         locale=args.locale,
         login_port=args.login_port,
+        page_weight=weight,
     )
     url = f"http://{args.host}:{args.port}"
     skin, loc = app.state.skin, app.state.locale.code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -14,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from . import auth, control, faults, real, views
+from . import auth, control, faults, flood, real, views, weight
 from .auth import checked_form, portal_of, redirect, render, require_user, safe_next, session_of
 from .records import OrderRec
 from .scenario import OrderState, Scenario, load_scenario
@@ -106,6 +107,8 @@ async def detail_page(request: Request) -> Response:
     portal, rec = _order(request)
     with portal.lock:
         ctx = views.order_context(portal, rec)
+        other = portal.orders.get(rec.injected) if rec.injected else None
+        ctx["injected"] = views.card(portal, other) if other is not None else None
     tab = "payment" if request.query_params.get("tab") == "payment" else "order"
     open_cancel = request.query_params.get("cancel") == "1" and ctx["can_cancel"]
     return render(request, "detail.html", {**ctx, "tab": tab, "open_cancel": open_cancel})
@@ -266,6 +269,7 @@ def create_app(
     skin: str | None = None,
     locale: str | None = None,
     login_port: int | None = None,
+    page_weight: Any = None,
 ) -> Starlette:
     """The ASGI app; `control_api` adds the `/__mock__/` endpoints for tests and demos.
 
@@ -273,6 +277,7 @@ def create_app(
     to the scenario's `skin`/`locale` fields, then to accessible/en. They are fixed for the
     app's life (a reset to another scenario keeps them). `login_port`: the real skin's
     sign-in pages are reached on that port of the same host (see `serve_sockets`).
+    `page_weight` ("none", "real" or a PageWeight) wins over the scenario's `page_weight`.
     """
     if isinstance(scenario, str):
         scenario = load_scenario(scenario)
@@ -281,8 +286,12 @@ def create_app(
     if skin not in real.SKINS:
         raise ValueError(f"unknown skin {skin!r} (known: {', '.join(real.SKINS)})")
     loc = real.locale(locale)  # validates the code
+    if page_weight is not None:
+        weight.resolve_weight(page_weight)  # validates it
     if skin == "real":
-        return _real_app(scenario, control_api, loc, login_port)
+        app = _real_app(scenario, control_api, loc, login_port)
+        app.state.portal.weight_override = page_weight
+        return app
     routes = [
         Route("/", home),
         Route("/orders", orders_page),
@@ -298,16 +307,18 @@ def create_app(
         Route("/refunds", refunds_page),
         Route("/store/{slug:str}", store_page),
         *auth.routes,
+        *weight.routes,
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if control_api:
         routes.insert(0, Mount("/__mock__", routes=control.routes))
     app = PortalApp(
         routes=routes,
-        middleware=[Middleware(faults.FaultMiddleware)],
+        middleware=[Middleware(faults.FaultMiddleware), Middleware(flood.FloodMiddleware)],
         exception_handlers={auth.LoginRequired: on_login_required, HTTPException: on_http_error},
     )
     app.state.portal = Portal(scenario)
+    app.state.portal.weight_override = page_weight
     app.state.skin, app.state.locale = skin, loc
     return app
 
@@ -317,13 +328,15 @@ def _real_app(
 ) -> Starlette:
     routes = [
         *real.routes,
+        *flood.routes,
+        *weight.routes,
         Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
     ]
     if control_api:
         routes.insert(0, Mount("/__mock__", routes=control.routes))
     app = PortalApp(
         routes=routes,
-        middleware=[Middleware(faults.FaultMiddleware)],
+        middleware=[Middleware(faults.FaultMiddleware), Middleware(flood.FloodMiddleware)],
         exception_handlers={
             auth.LoginRequired: real.on_login_required,
             HTTPException: real.on_http_error,

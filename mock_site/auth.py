@@ -85,11 +85,28 @@ def render(
         "notice": session.notice,
         "error": session.error,
         "path": request.url.path,
+        **page_extras(request),
     }
     session.notice = session.error = None  # flash messages are shown once
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
     return with_cookie(request, response)
+
+
+def page_extras(request: Request) -> dict[str, Any]:
+    """What every page of both skins also gets: fault UI settings and the page weight."""
+    from . import weight  # late import: weight is a leaf the apps mount
+
+    portal = portal_of(request)
+    ui: dict[str, int] = request.scope.get("mock.ui", {})
+    overlay = ui.get("mask_ms", portal.scenario.nuisances.loading_overlay_ms)
+    load = portal.page_weight()
+    return {
+        "ui": ui,
+        "overlay_ms": overlay,
+        "weight_head": weight.head_html(load),
+        "weight_body": weight.body_html(load, request.url.path),
+    }
 
 
 async def checked_form(request: Request) -> FormData:

@@ -247,6 +247,11 @@ def render(
         "t": loc.texts,
         "loginUrl": login_url(request, here),
     }
+    extras = auth.page_extras(request)
+    if "mask_ms" in extras["ui"]:
+        cfg["maskMs"] = extras["ui"]["mask_ms"]
+    if "fade_ms" in extras["ui"]:
+        cfg["fadeMs"] = extras["ui"]["fade_ms"]
     ctx = {
         "t": loc.t,
         "h": h,
@@ -255,6 +260,7 @@ def render(
         "nuisances": portal.scenario.nuisances,
         "cfg": cfg,
         "path": request.url.path,
+        **extras,
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, f"real/{name}", ctx, status_code=status_code)
@@ -796,6 +802,9 @@ async def detail_api(request: Request) -> Response:
         return _fail(DETAIL_API, "FAIL_BIZ_ORDER_NOT_FOUND", loc.t("order_not_found"), 404)
     with portal.lock:
         fields = detail(loc, portal, rec)
+        other = portal.orders.get(rec.injected) if rec.injected else None
+        if other is not None:
+            fields["injectedCard"] = card(loc, portal, other)
     return mtop(DETAIL_API, {"data": {f"pc_om_detail_{rec.id}": {"fields": fields}}})
 
 

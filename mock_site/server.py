@@ -42,6 +42,7 @@ class MockPortal:
         skin: str | None = None,
         locale: str | None = None,
         login_port: int | None = None,
+        page_weight: Any = None,
     ) -> None:
         """`skin`/`locale`: see `create_app`; `login_port` (real skin): serve the sign-in
         pages on a second port of the same host (0: any free port, see `.login_url`)."""
@@ -55,7 +56,12 @@ class MockPortal:
             sockets.append(listening_socket(host, login_port))
             self.login_port = sockets[1].getsockname()[1]
         self.app = create_app(
-            scenario, control_api=control_api, skin=skin, locale=locale, login_port=self.login_port
+            scenario,
+            control_api=control_api,
+            skin=skin,
+            locale=locale,
+            login_port=self.login_port,
+            page_weight=page_weight,
         )
         self.portal: Portal = self.app.state.portal
         self.skin: str = self.app.state.skin

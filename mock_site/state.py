@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +51,8 @@ class Portal:
     def __init__(self, scenario: Scenario) -> None:
         self.lock = threading.RLock()
         self.faults: list[dict[str, Any]] = []
+        #: Wall clock of the flood defence (flood.py); tests may replace it.
+        self.clock: Callable[[], float] = time.monotonic
         self.reset(scenario)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -551,10 +555,8 @@ class Portal:
         return setting if isinstance(setting, str) else setting.model_dump()
 
     def flood_snapshot(self) -> dict[str, Any]:
-        import time
-
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             settings = self.flood_settings
             return {
                 "settings": None if settings is None else settings.model_dump(),

@@ -5,7 +5,7 @@
   const C = M.h;
   const T = M.t;
   const DRAW_DELAY_MS = 300;
-  const MASK_MS = 400;
+  const MASK_MS = M.maskMs === undefined ? 400 : M.maskMs;
   const LIST = '/h5/mtop.aliexpress.trade.buyer.order.list/1.0/';
   const DETAIL = '/h5/mtop.aliexpress.trade.buyer.order.detail/1.0/';
   const OPERATION = '/h5/mtop.aliexpress.trade.buyer.order.operation/1.0/';
@@ -44,6 +44,10 @@
     const res = await fetch(url, opts);
     let json = null;
     try { json = await res.json(); } catch (e) { json = null; }
+    if (json && String(json.ret).startsWith('FAIL_SYS_USER_VALIDATE') && json.data && json.data.url) {
+      window.location.href = json.data.url;  // the flood defence's punish page
+      throw new Error('session expired');
+    }
     if (res.status === 401 && json && String(json.ret).startsWith('FAIL_SYS_SESSION_EXPIRED')) {
       window.location.href = M.loginUrl;
       throw new Error('session expired');
@@ -292,8 +296,19 @@
     const body = el('div', C['modal-body']);
     modal.append(close, el('div', C['modal-title'], T.cancel_title), body);
     wrap.append(modal);
+    if (M.fadeMs !== undefined) {
+      // a slow fade with a zoom: the modal keeps moving (not "stable") until it is in
+      backdrop.style.transition = wrap.style.transition = 'opacity ' + M.fadeMs + 'ms';
+      modal.style.transition = 'transform ' + M.fadeMs + 'ms ease-out';
+      modal.style.transform = 'translateY(60px) scale(.85)';
+    }
     document.body.append(backdrop, wrap);
-    requestAnimationFrame(() => { backdrop.classList.add(C.in); wrap.classList.add(C.in); });
+    void wrap.offsetWidth;
+    requestAnimationFrame(() => {
+      backdrop.classList.add(C.in);
+      wrap.classList.add(C.in);
+      if (M.fadeMs !== undefined) modal.style.transform = 'none';
+    });
     mask(modal, MASK_MS);
     let menu = null;
     let reasonId = '';
@@ -487,7 +502,8 @@
       panels.order = orderPanel;
       panels.payment = payPanel;
       for (const [k, p] of Object.entries(panels)) p.style.display = k === tab ? 'block' : 'none';
-      root.replaceChildren(status, tabs, orderPanel, payPanel);
+      const injected = o.injectedCard ? [orderCard(o.injectedCard, load)] : [];
+      root.replaceChildren(...injected, status, tabs, orderPanel, payPanel);
       if (autoCancel && o.cancel) openCancel(o, load);
       autoCancel = false;
     }
