@@ -258,3 +258,30 @@ def test_a_heavy_page_runs_its_scripts_and_sends_its_beacons(page: Page, portal)
         assert served["script"] == 24 and served["image"] == 18
     finally:
         server.portal.weight_override = None
+
+
+@pytest.mark.browser
+@pytest.mark.skin("real", locale="en")
+@pytest.mark.scenario("hostile")
+def test_real_skin_slow_modal_long_mask_and_injected_card_in_a_browser(page: Page, portal):
+    from mock_site.faults import Fault
+
+    fault = Fault(path=r"^/p/order/detail", mask_ms=1500, fade_ms=1200, times=1).model_dump()
+    portal.server.portal.faults = [fault]
+    page.context.add_cookies([portal.session_cookie()])
+    page.goto(f"{portal.url}/p/order/detail.html?orderId={MAIN}")
+    cards = page.locator(".order-item")
+    expect(cards).to_have_count(1)  # the other order's card, injected above the status
+    expect(cards).to_contain_text("Order ID: 8211279521850049")
+    expect(page.get_by_text("Cancel order", exact=True)).to_have_count(2)
+    page.locator(".comet-btn-primary").get_by_text("Cancel order", exact=True).last.click()
+    modal = page.locator(".comet-modal")
+    modal.get_by_text("Request order cancellation").click()  # waits out fade and mask
+    modal.get_by_text("Select here").click()
+    page.locator(".comet-v2-menu-item").get_by_text(REASON, exact=True).click()
+    modal.get_by_text("Submit", exact=True).click()
+    modal.get_by_text("No", exact=True).click()
+    expect(page.get_by_text("Your cancellation request has been submitted.")).to_be_visible()
+    assert portal.order_state(MAIN)["state"] == "cancellation_requested"
+    assert portal.order_state("8211279521850049")["cancellation_requests"] == []
+    assert portal.state()["fired_counts"] == {"slow_mask": 1}
