@@ -68,7 +68,7 @@ class Locale:
         return reasons.get(english, english)
 
     def money(self, value: Decimal) -> str:
-        m = self.data["money"]
+        m: dict[str, str] = self.data["money"]
         whole, frac = f"{value:,.2f}".split(".")
         return m["prefix"] + whole.replace(",", m["thousands"]) + m["decimal"] + frac
 
@@ -456,7 +456,7 @@ def detail(loc: Locale, portal: Portal, rec: OrderRec) -> dict[str, Any]:
         ),
         Decimal("0"),
     )
-    prices = [
+    prices: list[dict[str, Any]] = [
         {"label": loc.t("price_subtotal"), "value": loc.money(rec.subtotal)},
         {"label": loc.t("price_shipping"), "value": loc.money(spec.shipping)},
     ]
