@@ -7,10 +7,7 @@ import json
 from pathlib import Path
 
 from assistant.domain.errors import ConfigError
-from assistant.domain.order_ids import ORDER_ID_HINT, ORDER_ID_PATTERN, parse_order_id
-
-#: Kept for the CLI until it calls ``assistant.domain.order_ids.parse_order_id`` itself.
-ORDER_ID = ORDER_ID_PATTERN
+from assistant.domain.order_ids import ORDER_ID_HINT, parse_order_id
 
 
 def _checked(path: Path, where: str, value: str) -> str:
