@@ -29,7 +29,7 @@ def journal_with_case(data_dir: Path, now: datetime, next_due: datetime | None) 
 
 
 def attempts(assistant: Assistant) -> list[tuple[str, str | None]]:
-    rows = assistant.query("SELECT action_key, outcome FROM attempts SCENARIO_ORDER BY id")
+    rows = assistant.query("SELECT action_key, outcome FROM attempts ORDER BY id")
     return [(row["action_key"], row["outcome"]) for row in rows]
 
 

@@ -58,7 +58,7 @@ def test_request_accepted_then_refunded(portal: PortalHandle, assistant: Assista
     assert idle.returncode == 0, idle
     assert "nothing due" in idle.stdout
 
-    # `status` and `status SCENARIO_ORDER`, for people and for machines.
+    # `status` and `status ORDER`, for people and for machines.
     table = assistant("status")
     assert table.returncode == 0, table
     assert SCENARIO_ORDER in table.stdout and "done_refunded" in table.stdout

@@ -121,15 +121,20 @@ def kill_tree(process: subprocess.Popen[str]) -> None:
 
 
 @contextlib.contextmanager
-def _root_logger_kept() -> Iterator[None]:
-    """The CLI points the root logger at its stderr; put this process's back afterwards."""
+def _process_state_kept() -> Iterator[None]:
+    """Put back what an in-process command changes for the whole process: the root
+    logger (the CLI points it at its stderr) and the environment (``load_settings`` writes
+    ``ORDER_ASSISTANT_CONFIG`` for ``--config``; CliRunner restores only what it set)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    environ = dict(os.environ)
     try:
         yield
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def invoke(*args: str, env: Env = {}) -> Result:  # noqa: B006
@@ -145,7 +150,7 @@ def invoke(*args: str, env: Env = {}) -> Result:  # noqa: B006
     wanted = environment(env)
     changes: dict[str, str | None] = {k: None for k in os.environ if k not in wanted}
     changes.update({k: v for k, v in wanted.items() if os.environ.get(k) != v})
-    with _root_logger_kept():
+    with _process_state_kept():
         result = CliRunner().invoke(app, list(args), env=changes, catch_exceptions=True)
     stderr = result.stderr
     if result.exc_info is not None and not isinstance(result.exception, SystemExit):
