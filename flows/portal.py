@@ -161,17 +161,31 @@ class Portal:
         return evidence_screenshot(self.page, path, full_page=full_page)
 
     def start_recording(self, recording: Recording) -> None:
-        """Trace this context into ``recording`` (its HAR comes from the context options)."""
+        """Trace this context into ``recording`` (its HAR comes from the context options).
+
+        The routes known now go into the recording: a replay must start from them, or it
+        would ask for pages (the start page, the list) the recorded run never opened.
+        """
+        recording.meta["routes"] = self.routes.routes.model_dump()
         with browser_boundary(self.browser):
             recording.start(self.context)
 
     def stop_recording(self, recording: Recording) -> None:
-        """Write the recording's trace; before ``close``, which writes the HAR."""
+        """Write the recording's trace; before ``close``, which writes the HAR.
+
+        The profile the run ended with goes into the recording too: the replay cannot
+        detect it again (detection asks the portal outside the page, which a recording
+        does not answer).
+        """
+        profile = self.profile.model_copy(update={"auto_detect": False})
+        recording.meta["profile"] = profile.model_dump(mode="json")
         with browser_boundary(self.browser):
             recording.stop(self.context)
 
     def replay(self, replayer: HarReplayer) -> None:
-        """Answer every request of this context from a recording, with no server."""
+        """Answer every request of this context from a recording, with no server, starting
+        from the routes the recorded run knew."""
+        self.routes.learn(**replayer.routes)
         with browser_boundary(self.browser):
             replayer.install(self.context)
 

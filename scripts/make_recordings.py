@@ -24,23 +24,31 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "fixtures" / "recordings"
 ORDER = "8211279521850032"
 
-#: name -> (scenario, days to advance the portal's clock first)
-PATHS: dict[str, tuple[str, float]] = {
-    "unpaid_instant_cancel": ("awaiting_payment", 0),
-    "request_with_message": ("awaiting_shipment", 0),
-    "rejected_request": ("rejected", 0),
-    "shipped_advice_only": ("shipped", 0),
-    "shipment_canceled_message": ("shipment_canceled", 0),
-    "refund_phase_2_of_3": ("closed_refunding", 0),
-    "refund_phase_3_of_3": ("closed_refunding", 10),
+#: name -> (scenario, days to advance the portal's clock first, skin, locale)
+PATHS: dict[str, tuple[str, float, str, str]] = {
+    "unpaid_instant_cancel": ("awaiting_payment", 0, "accessible", "en"),
+    "request_with_message": ("awaiting_shipment", 0, "accessible", "en"),
+    "rejected_request": ("rejected", 0, "accessible", "en"),
+    "shipped_advice_only": ("shipped", 0, "accessible", "en"),
+    "shipment_canceled_message": ("shipment_canceled", 0, "accessible", "en"),
+    "refund_phase_2_of_3": ("closed_refunding", 0, "accessible", "en"),
+    "refund_phase_3_of_3": ("closed_refunding", 10, "accessible", "en"),
+    # The real site's markup, zero-config (profile detected, URLs learned from links).
+    "real_en_unpaid_instant_cancel": ("awaiting_payment", 0, "real", "en"),
+    "real_en_request_with_message": ("awaiting_shipment", 0, "real", "en"),
+    "real_es_request_with_message": ("awaiting_shipment", 0, "real", "es"),
+    "real_es_refund_phase_3_of_3": ("closed_refunding", 10, "real", "es"),
 }
 
 
-def record(name: str, scenario: str, days: float) -> None:
+def record(name: str, scenario: str, days: float, skin: str, locale: str) -> None:
     """Record one path into fixtures/recordings/<name>."""
     folder = TARGET / name
     shutil.rmtree(folder, ignore_errors=True)
-    with MockPortal(scenario) as portal, tempfile.TemporaryDirectory() as data:
+    with (
+        MockPortal(scenario, skin=skin, locale=locale) as portal,
+        tempfile.TemporaryDirectory() as data,
+    ):
         if days:
             portal.advance(days=days)
         account = portal.portal.scenario.accounts[0]
@@ -59,15 +67,14 @@ def record(name: str, scenario: str, days: float) -> None:
             sys.exit(f"{name}: recording failed ({result.returncode})\n{result.stderr}")
     (folder / "trace.zip").unlink(missing_ok=True)
     shutil.rmtree(folder / "screenshots", ignore_errors=True)
-    print(f"recorded {name} ({scenario}, +{days} days)")
+    print(f"recorded {name} ({scenario}, +{days} days, {skin}/{locale})")
 
 
 def main() -> None:
     TARGET.mkdir(parents=True, exist_ok=True)
     wanted = sys.argv[1:] or list(PATHS)
     for name in wanted:
-        scenario, days = PATHS[name]
-        record(name, scenario, days)
+        record(name, *PATHS[name])
 
 
 if __name__ == "__main__":

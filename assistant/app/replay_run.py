@@ -7,6 +7,7 @@ and the same state read from the page.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,11 +41,16 @@ class ReplayResult:
 def replay(folder: Path, *, browser: str | None = None, timeout_ms: float = 5_000) -> ReplayResult:
     """Replay the recorded command against the recording only; compare with its outcome."""
     meta = load_meta(folder)
-    replayer = HarReplayer(folder / HAR)
+    replayer = HarReplayer(folder / HAR, routes=meta.get("routes"))
     with tempfile.TemporaryDirectory(prefix="order-assistant-replay-") as scratch:
         data_dir = Path(scratch)
         copy_journal(folder, data_dir)
+        profile = None
+        if meta.get("profile"):  # the profile the recorded run used (older recordings: none)
+            profile = data_dir / "profile.json"
+            profile.write_text(json.dumps(meta["profile"]), encoding="utf-8")
         settings = Settings(
+            portal_profile=profile,
             portal_url=meta["portal_url"],
             username=meta.get("account") or "replay",
             password=SecretStr("REDACTED"),  # never typed: the recording holds no sign-in

@@ -7,6 +7,7 @@ their defaults and where the file lives. Secrets are ``SecretStr`` so they print
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,11 +32,22 @@ from assistant.domain.errors import ConfigError
 
 ENV_PREFIX = "ORDER_ASSISTANT_"
 
+#: The file ``--config`` named, for the one ``Settings`` being built by ``load_settings``
+#: (pydantic-settings asks for its sources on the class, so the path cannot be an argument;
+#: a context variable keeps it out of the process environment and other threads).
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
+
 
 def default_config_path() -> Path:
     """Where the TOML file lives unless ``--config`` or ORDER_ASSISTANT_CONFIG says otherwise."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "order-assistant" / "config.toml"
+
+
+def config_path() -> Path:
+    """The TOML file read when ``--config`` is not given: ORDER_ASSISTANT_CONFIG or the default."""
+    named = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    return Path(named) if named else default_config_path()
 
 
 def default_data_dir() -> Path:
@@ -127,7 +139,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        path = Path(os.environ.get(f"{ENV_PREFIX}CONFIG") or default_config_path())
+        path = _CONFIG_FILE.get() or config_path()
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
     def secret_values(self) -> list[str]:
@@ -156,14 +168,13 @@ class Settings(BaseSettings):
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Load and validate the settings; any problem becomes a ConfigError naming the key."""
-    if config is not None:
-        if not config.is_file():
-            raise ConfigError(
-                f"config file {str(config)!r} not found",
-                key="--config",
-                fix="pass the path of an existing TOML file",
-            )
-        os.environ[f"{ENV_PREFIX}CONFIG"] = str(config)
+    if config is not None and not config.is_file():
+        raise ConfigError(
+            f"config file {str(config)!r} not found",
+            key="--config",
+            fix="pass the path of an existing TOML file",
+        )
+    token = _CONFIG_FILE.set(config)
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
@@ -181,6 +192,8 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             key="config",
             fix="check the TOML syntax of the config file",
         ) from None
+    finally:
+        _CONFIG_FILE.reset(token)
 
 
 def _shown(value: object) -> str:

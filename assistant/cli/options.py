@@ -62,14 +62,21 @@ def load_settings_for(opts: Options) -> Settings:
     from assistant.app.logs import configure_logging
     from assistant.app.settings import load_settings
 
-    overrides: dict[str, object] = {
-        "portal_url": opts.portal,
-        "slow_mo": opts.slow_mo,
-        "concurrency": opts.concurrency,
+    # setting -> (the global option that set it, its value)
+    given: dict[str, tuple[str, object]] = {
+        "portal_url": ("--portal", opts.portal),
+        "slow_mo": ("--slow-mo", opts.slow_mo),
+        "concurrency": ("--concurrency", opts.concurrency),
+        "headless": ("--headed", False if opts.headed else None),
     }
-    if opts.headed:
-        overrides["headless"] = False
-    settings = load_settings(opts.config, **overrides)
+    try:
+        settings = load_settings(opts.config, **{k: v for k, (_, v) in given.items()})
+    except ConfigError as exc:
+        flag, value = given.get(exc.key or "", ("", None))
+        if value is None:
+            raise
+        # The bad value came from the command line, not from the file or the environment.
+        raise ConfigError(exc.problem, key=flag, fix=f"correct the {flag} option") from None
     if settings.username and settings.password is None and sys.stdin.isatty():
         from pydantic import SecretStr
 

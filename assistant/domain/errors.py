@@ -35,6 +35,7 @@ class ConfigError(AssistantError):
     def __init__(self, message: str, *, key: str | None = None, fix: str | None = None) -> None:
         super().__init__(f"{key}: {message}" if key else message, fix=fix)
         self.key = key
+        self.problem = message
 
 
 class PortalError(AssistantError):

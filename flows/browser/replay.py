@@ -28,7 +28,9 @@ Key = tuple[str, str, str]
 class HarReplayer:
     """Answers requests from a HAR file, in recorded order per (method, URL, body)."""
 
-    def __init__(self, har_path: Path) -> None:
+    def __init__(self, har_path: Path, routes: dict[str, str | None] | None = None) -> None:
+        """``routes``: the portal routes the recorded run started from (its meta.json)."""
+        self.routes = dict(routes or {})
         entries: list[dict[str, Any]] = json.loads(har_path.read_text("utf-8"))["log"]["entries"]
         self.answers: dict[Key, deque[dict[str, Any]]] = defaultdict(deque)
         for entry in entries:

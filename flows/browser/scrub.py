@@ -21,11 +21,22 @@ MARK = "REDACTED"
 SECRET_HEADERS = frozenset(
     {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-csrf-token"}
 )
-SECRET_FIELDS = ("password", "csrf_token", "code", "otp", "token")
+#: Form and JSON fields whose values are secrets: exact names, and any name ending in one
+#: of the words (a real portal's ``_tb_token_``, ``csrf``, ``x-csrf``, ``sessionToken``...;
+#: not ``token_title``, a label).
+SECRET_FIELDS = ("password", "code", "otp")
+SECRET_WORDS = ("token", "csrf", "password", "secret")
+_NAME = r"(?:" + "|".join(SECRET_FIELDS) + r"|[\w.-]*(?:" + "|".join(SECRET_WORDS) + r")_*)"
 _CSRF_IN_HTML = re.compile(
-    r'name="csrf_token"\s+value="([^"]+)"|value="([^"]+)"\s+name="csrf_token"'
+    r'name="' + _NAME + r'"\s+value="([^"]+)"|value="([^"]+)"\s+name="' + _NAME + '"',
+    re.IGNORECASE,
 )
-_FIELD_IN_BODY = re.compile(r"(?:^|&)(?:" + "|".join(SECRET_FIELDS) + r")=([^&\s\"']+)")
+_FIELD_IN_BODY = re.compile(r"(?:^|&)" + _NAME + r"=([^&\s\"']+)", re.IGNORECASE)
+#: ``"token": "..."`` in a JSON body, a script's config object, or the same JSON escaped
+#: inside another JSON string (a trace).
+_FIELD_IN_JSON = re.compile(
+    r'\\?"' + _NAME + r'\\?"\s*:\s*\\?"([^"\\]{8,})\\?"', re.IGNORECASE
+)
 _COOKIE_VALUE = re.compile(r"(?:^|[;,]\s*)[\w.-]+=([^;,\s]+)")
 
 
@@ -40,10 +51,12 @@ class SecretSet:
             self.values.add(value)
 
     def learn_from(self, text: str) -> None:
-        """Pick up CSRF tokens and secret form fields from a page or a POST body."""
+        """Pick up CSRF tokens and secret fields from a page, a script or a POST body."""
         for match in _CSRF_IN_HTML.finditer(text):
             self.add(match.group(1) or match.group(2))
         for match in _FIELD_IN_BODY.finditer(text):
+            self.add(match.group(1))
+        for match in _FIELD_IN_JSON.finditer(text):
             self.add(match.group(1))
 
     def scrub(self, text: str) -> str:

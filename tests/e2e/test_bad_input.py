@@ -6,12 +6,14 @@ runs the CLI as a process."""
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from assistant.app.settings import load_settings
 from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import Assistant
@@ -135,6 +137,21 @@ def test_bad_config_value_names_the_key(
         assert result.returncode == 2, result
         assert key in result.stderr, result
         assert "Traceback" not in result.stderr
+
+
+def test_bad_option_value_names_the_option(assistant: Assistant) -> None:
+    result = assistant.invoke("--concurrency", "0", "status")
+    assert result.returncode == 2, result
+    assert "--concurrency" in result.stderr and "correct the --concurrency option" in result.stderr
+    assert "config file" not in result.stderr, result  # the file is not where it came from
+
+
+def test_config_option_leaves_the_environment_alone(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("max_minutes = 7\n", encoding="utf-8")
+    before = os.environ.get("ORDER_ASSISTANT_CONFIG")
+    assert load_settings(config).max_minutes == 7
+    assert os.environ.get("ORDER_ASSISTANT_CONFIG") == before
 
 
 def test_bad_environment_value_names_the_variable(assistant: Assistant) -> None:

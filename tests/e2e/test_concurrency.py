@@ -17,14 +17,15 @@ import pytest
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import COMMAND_TIMEOUT, REAP_TIMEOUT, Assistant
 from tests.support.orders import DEMO_AWAITING_SHIPMENT, DEMO_SELLER_REJECTS, OTHER_ACCOUNT_ORDER
-from tests.support.portal import buyer_messages, requests_of, set_faults, wait_until
+from tests.support.portal import ALL_SKINS, buyer_messages, requests_of, set_faults, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.scenario("demo")]
 
 #: Paid orders of the demo's first account, all awaiting shipment (not the one whose
 #: seller rejects).
 PAID = tuple(o for o in DEMO_AWAITING_SHIPMENT if o != DEMO_SELLER_REJECTS)
-ORDER_PAGE = r"^/orders/\d{16}$"
+#: An order's detail page on either markup (the accessible mock's, the real site's).
+ORDER_PAGE = r"^/orders/\d{16}$|^/p/order/detail\.html$"
 #: Long enough for a second worker to start on a loaded machine, shorter than the
 #: assistant's 30 s navigation time-out (a timed-out first page must fail the test).
 WAIT_TOGETHER_MS = 25_000
@@ -115,6 +116,7 @@ def test_an_order_named_twice_is_done_once(portal: PortalHandle, assistant: Assi
         assert len(buyer_messages(portal, order)) == 1
 
 
+@pytest.mark.parametrize("portal_skin", ALL_SKINS)
 def test_two_accounts_followed_at_once(
     portal: PortalHandle, assistant: Assistant, tmp_path: Path
 ) -> None:

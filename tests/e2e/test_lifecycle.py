@@ -1,6 +1,9 @@
 """A cancellation followed for days: `cancel` on day 0, then `run` as cron would, the
 portal's clock moved between runs. Asserted on what a user would notice: the order on the
-portal, what the seller received, the JSON report, the exit code and `status`."""
+portal, what the seller received, the JSON report, the exit code and `status`.
+
+Every path runs on the three portals (accessible mock, real markup in English and in
+Spanish) with only the portal URL and the credentials: no profile, no config file."""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ import pytest
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import Assistant
 from tests.support.orders import SCENARIO_ORDER, UNKNOWN_ORDER
-from tests.support.portal import buyer_messages, requests_of
+from tests.support.portal import ALL_SKINS, buyer_messages, requests_of
 from tests.support.scenarios import scenario
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("portal_skin", ALL_SKINS)]
 
 WRONG_PRODUCT = "I ordered the wrong product(s)"
 

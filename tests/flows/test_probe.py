@@ -11,8 +11,9 @@ from flows.profile import load_profile
 from mock_site.faults import Fault
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.flows import MakePortal
+from tests.support.portal import ALL_SKINS
 
-ALL_SKINS = pytest.mark.parametrize("portal_skin", ["accessible", "real", "real-es"])
+ON_ALL_SKINS = pytest.mark.parametrize("portal_skin", ALL_SKINS)
 CONTACT = {"en": "Contact seller", "es": "Contactar con el vendedor"}
 
 
@@ -22,7 +23,7 @@ def install_faults(portal: PortalHandle, faults: list[dict[str, Any]]) -> None:
         state.faults = [Fault.model_validate(f).model_dump() for f in faults]
 
 
-@ALL_SKINS
+@ON_ALL_SKINS
 @pytest.mark.scenario("awaiting_shipment")
 def test_probe_finds_every_element_and_changes_nothing(
     portal: PortalHandle, make_portal: MakePortal
@@ -39,7 +40,7 @@ def test_probe_finds_every_element_and_changes_nothing(
     assert portal.state()["requests"].get("cancel", 0) == 0
 
 
-@ALL_SKINS
+@ON_ALL_SKINS
 @pytest.mark.scenario("awaiting_shipment")
 def test_probe_names_a_renamed_button(portal: PortalHandle, make_portal: MakePortal) -> None:
     renamed = CONTACT[portal.locale]

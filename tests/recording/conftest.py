@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from mock_site.pytest_plugin import skin_of
 from mock_site.scenario import load_scenario
 from mock_site.server import MockPortal
 from tests.support.cli import Assistant
@@ -14,8 +16,10 @@ from tests.support.recording import PLANTED_PASSWORD
 
 
 @pytest.fixture
-def own_portal() -> Iterator[MockPortal]:
-    """A portal only this test uses (so it can be stopped before replaying)."""
+def own_portal(portal_skin: Any) -> Iterator[MockPortal]:
+    """A portal only this test uses (so it can be stopped before replaying), in the skin
+    the test asks for (``portal_skin``, default: accessible)."""
+    skin, locale = skin_of(portal_skin)
     scenario = load_scenario("demo")
     accounts = [a.model_copy(update={"password": PLANTED_PASSWORD}) for a in scenario.accounts[:1]]
     portal = MockPortal(
@@ -24,7 +28,9 @@ def own_portal() -> Iterator[MockPortal]:
                 "accounts": accounts,
                 "orders": [o for o in scenario.orders if o.account == accounts[0].email],
             }
-        )
+        ),
+        skin=skin,
+        locale=locale,
     )
     yield portal
     portal.stop()

@@ -183,9 +183,16 @@ def test_binary_and_missing_config_files(data_dir: Path) -> None:
     ],
 )
 def test_portal_urls_of_other_schemes(data_dir: Path, url: str) -> None:
-    refused(data_dir, "--portal", url, "cancel", SCENARIO_ORDER, words=("portal_url",))
+    # The error names where the bad value came from: the option, or the variable.
     refused(
-        data_dir, "cancel", SCENARIO_ORDER, words=("portal_url",), ORDER_ASSISTANT_PORTAL_URL=url
+        data_dir, "--portal", url, "cancel", SCENARIO_ORDER, words=("--portal", "--portal option")
+    )
+    refused(
+        data_dir,
+        "cancel",
+        SCENARIO_ORDER,
+        words=("portal_url", "ORDER_ASSISTANT_PORTAL_URL"),
+        ORDER_ASSISTANT_PORTAL_URL=url,
     )
 
 

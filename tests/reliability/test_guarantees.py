@@ -172,7 +172,7 @@ def test_a_redirect_to_another_origin_stops_the_flow(
     assert result.returncode == 3, result
     error = only(result)["error"]
     # An unresolvable host fails the navigation itself (the error page is never loaded).
-    assert "redirected to another origin" in error or "ERR_NAME_NOT_RESOLVED" in error, result
+    assert "redirected to another site" in error or "ERR_NAME_NOT_RESOLVED" in error, result
     assert requests_on(cli.server) == []
     # Playwright does not route the hops of a redirect, so the browser has fetched the
     # redirect's target once (without the portal's cookie); nothing more: no retry, no

@@ -122,9 +122,9 @@ def kill_tree(process: subprocess.Popen[str]) -> None:
 
 @contextlib.contextmanager
 def _process_state_kept() -> Iterator[None]:
-    """Put back what an in-process command changes for the whole process: the root
-    logger (the CLI points it at its stderr) and the environment (``load_settings`` writes
-    ``ORDER_ASSISTANT_CONFIG`` for ``--config``; CliRunner restores only what it set)."""
+    """Put back what an in-process command may change for the whole process: the root
+    logger (the CLI points it at its stderr) and the environment (CliRunner restores only
+    what it set itself)."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     environ = dict(os.environ)

@@ -12,6 +12,10 @@ from mock_site.server import MockPortal
 
 Server = MockPortal | PortalHandle
 
+#: The three portals every flow, end-to-end and recording path must pass on: the accessible
+#: mock (English) and the real site's markup in English and Spanish (``portal_skin`` values).
+ALL_SKINS = ("accessible", "real", "real-es")
+
 
 def _server(portal: Server) -> MockPortal:
     return portal.server if isinstance(portal, PortalHandle) else portal
