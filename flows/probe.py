@@ -95,22 +95,25 @@ def _describe(profile: PortalProfile, key: LabelKey) -> str:
 def _check(
     portal: Portal, result: ProbeStep, keys: tuple[tuple[LabelKey, bool, bool], ...], text: str
 ) -> None:
+    """Sort each key into found (with the variant the page shows), missing or absent."""
     profile = portal.profile
     for key, is_control, required in keys:
         texts = profile.texts(key)
+        shown: str | None
         if is_control:
-            here = control(portal.page, texts) is not None
+            found = control(portal.page, texts)
+            shown = " ".join(found.inner_text().split()) or texts[0] if found else None
         else:
-            here = find_label(text, texts) is not None
-        if key == "search_box" and not here:
-            here = portal.page.get_by_placeholder(profile.exact(key)).count() > 0
-        label = _describe(profile, key)
-        if here:
-            result.found.append(label)
+            shown = find_label(text, texts)
+        if key == "search_box" and shown is None:
+            box = portal.page.get_by_placeholder(profile.exact(key))
+            shown = box.first.get_attribute("placeholder") if box.count() else None
+        if shown is not None:
+            result.found.append(f"{key}: {shown!r}")
         elif required:
-            result.missing.append(label)
+            result.missing.append(_describe(profile, key))
         else:
-            result.absent_optional.append(label)
+            result.absent_optional.append(_describe(profile, key))
 
 
 def probe(portal: Portal, order_id: str | None = None) -> ProbeReport:
@@ -199,5 +202,8 @@ class _Probe:
         _check(self.portal, result, _CHAT, self.body_text())
         wanted = self.portal.profile.exact("message_box")
         box = self.page.get_by_placeholder(wanted).or_(self.page.get_by_label(wanted))
-        label = _describe(self.portal.profile, "message_box")
-        (result.found if box.count() else result.missing).append(label)
+        if box.count():
+            shown = box.first.get_attribute("placeholder") or "a labelled text box"
+            result.found.append(f"message_box: {shown!r}")
+        else:
+            result.missing.append(_describe(self.portal.profile, "message_box"))

@@ -89,9 +89,3 @@ class RouteCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-
-    def forget(self, key: str) -> None:
-        """Drop a pattern that led nowhere (the portal changed its URLs)."""
-        if getattr(self.routes, key) is not None:
-            self.routes = self.routes.model_copy(update={key: None})
-            self.learn()  # nothing new; keep memory only until the next learn

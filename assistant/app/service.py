@@ -1,4 +1,5 @@
-"""The use cases behind the CLI: cancel orders now, resume due cases, plan, list orders.
+"""The use cases behind the CLI: cancel orders now, resume due cases, plan, list orders,
+probe the portal.
 
 Turns a command into jobs (one per order), and gives each worker what it needs to do
 them: its own journal connection, a ``Runner``, and the account's ``Portal`` with the
@@ -12,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,8 @@ from flows.browser.handle import BrowserHandle, browser_boundary
 
 if TYPE_CHECKING:
     from flows.orders_page import OrderSummary
+    from flows.portal import Portal
+    from flows.probe import ProbeReport
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +280,9 @@ def _guarded(
         return CaseReport(account, order_id, status, failure=exc, exit_code=exc.exit_code)
 
 
-def list_orders(settings: Settings, account_name: str | None) -> list[OrderSummary]:
-    """Every order of the account as the portal lists it."""
+@contextmanager
+def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]:
+    """One account's portal on a browser of its own, for a command outside any case."""
     from flows.session import launched_browser
 
     account = account_for(settings, account_name)
@@ -287,4 +292,21 @@ def list_orders(settings: Settings, account_name: str | None) -> list[OrderSumma
         ) as (_, browser),
         PortalSet(settings, browser, logins_for([account])) as portals,
     ):
-        return portals.get(account).list_orders()
+        yield portals.get(account)
+
+
+def list_orders(settings: Settings, account_name: str | None) -> list[OrderSummary]:
+    """Every order of the account as the portal lists it."""
+    with _portal_of(settings, account_name) as portal:
+        return portal.list_orders()
+
+
+def probe_portal(
+    settings: Settings, account_name: str | None, order_id: str | None = None
+) -> ProbeReport:
+    """Check the portal against the profile, read-only: what a user runs after the site
+    changed and before the first real cancellation (see ``flows.probe``)."""
+    from flows.probe import probe
+
+    with _portal_of(settings, account_name) as portal:
+        return probe(portal, order_id)

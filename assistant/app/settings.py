@@ -120,6 +120,15 @@ class Settings(BaseSettings):
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
 
+    @field_validator("portal_profile")
+    @classmethod
+    def _known_profile(cls, value: Path | None) -> Path | None:
+        from flows.profile import BUNDLED
+
+        if value is None or str(value) in BUNDLED or value.is_file():
+            return value
+        raise ValueError(f"neither a bundled profile ({', '.join(BUNDLED)}) nor a file")
+
     @field_validator("portal_url")
     @classmethod
     def _http_only(cls, value: str) -> str:

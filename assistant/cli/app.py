@@ -81,6 +81,13 @@ def _root(
     portal: Annotated[
         str | None, typer.Option("--portal", help="Portal URL (ORDER_ASSISTANT_PORTAL_URL)")
     ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Portal profile: en, es, mock-en or a JSON file (default: detected from the page)",
+        ),
+    ] = None,
     headed: Annotated[bool, typer.Option("--headed", help="Show the browser window")] = False,
     slow_mo: Annotated[
         float | None, typer.Option("--slow-mo", help="Slow each browser step by N ms")
@@ -106,6 +113,7 @@ def _root(
         verbose=verbose,
         log_format=log_format,
         portal=portal,
+        profile=profile,
         headed=headed,
         slow_mo=slow_mo,
         concurrency=concurrency,

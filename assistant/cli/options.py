@@ -43,6 +43,7 @@ class Options:
     verbose: int = 0
     log_format: str = "text"
     portal: str | None = None
+    profile: str | None = None
     headed: bool = False
     slow_mo: float | None = None
     concurrency: int | None = None
@@ -65,6 +66,7 @@ def load_settings_for(opts: Options) -> Settings:
     # setting -> (the global option that set it, its value)
     given: dict[str, tuple[str, object]] = {
         "portal_url": ("--portal", opts.portal),
+        "portal_profile": ("--profile", opts.profile),
         "slow_mo": ("--slow-mo", opts.slow_mo),
         "concurrency": ("--concurrency", opts.concurrency),
         "headless": ("--headed", False if opts.headed else None),

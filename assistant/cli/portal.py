@@ -1,6 +1,8 @@
-"""``orders``, ``doctor`` and ``mock-portal``: the portal and the machine, outside any case.
+"""``orders``, ``probe``, ``doctor`` and ``mock-portal``: the portal and the machine,
+outside any case.
 
-``orders`` lists what the portal shows; ``doctor`` checks Python, Playwright, the browser
+``orders`` lists what the portal shows; ``probe`` checks the portal against the profile,
+read-only; ``doctor`` checks Python, Playwright, the browser
 and the configuration; ``mock-portal`` serves the bundled portal, whose web stack is an
 optional extra (``order-assistant[mock]``) and is imported only here, only when asked.
 """
@@ -41,6 +43,56 @@ def doctor(ctx: typer.Context, as_json: JsonOption = False) -> None:
         opts.console.print(table)
     if not report.healthy:
         raise typer.Exit(2)
+
+
+@app.command()
+def probe(
+    ctx: typer.Context,
+    order: Annotated[
+        str | None, typer.Argument(help="The order to open (default: the list's first card)")
+    ] = None,
+    account: AccountOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the portal against the profile, read-only: sign in, list, card, detail, chat.
+
+    Nothing that changes an order is clicked. Exit 0 when every text and control the
+    flows need was found, 3 when something is missing (each named with the texts looked
+    for): run it after the site changes and before the first real cancellation.
+    """
+    from rich.table import Table
+
+    from assistant.app.service import probe_portal
+    from assistant.cli.options import order_numbers
+
+    opts = options(ctx)
+    order_id = order_numbers([order])[0] if order is not None else None
+    report = probe_portal(load_settings_for(opts), account, order_id)
+    if as_json:
+        print(json.dumps({**report.model_dump(mode="json"), "ok": report.ok}, indent=2))
+    else:
+        title = f"probe of {report.portal_url} (profile {report.profile})"
+        table = Table(title=title, show_lines=True)
+        for column in ("step", "result", "found", "missing"):
+            table.add_column(column, overflow="fold")
+        for done in report.steps:
+            missing = [*done.missing, *([done.error] if done.error else [])]
+            table.add_row(
+                done.name,
+                "[green]ok[/]" if done.ok else "[red]MISSING[/]",
+                "\n".join(done.found),
+                "\n".join(missing),
+            )
+        opts.console.print(table)
+        if report.ok:
+            opts.console.print("Every text and control the flows need is there.")
+        else:
+            opts.err_console.print(
+                "The portal does not match the profile: add the missing texts to a profile "
+                "file (docs/profiles.md) and pass it with --profile."
+            )
+    if not report.ok:
+        raise typer.Exit(3)
 
 
 @app.command()

@@ -22,6 +22,7 @@ from assistant.domain.workdays import (
     REFUND_LIMIT_WORKING_DAYS,
     SHIPMENT_CANCEL_ANSWER,
     add_working_days,
+    working_days_between,
 )
 
 
@@ -108,11 +109,13 @@ def closed(ctx: Ctx) -> Result:
         why = f"The order is closed{by}: follow the refund (its closing date is unknown)."
         action = Action(kind=ActionKind.POLL_REFUND, rule="closed.poll", why=why)
         return [action], CaseStatus.WAITING_REFUND, None
-    limit = add_working_days(closed_at, REFUND_LIMIT_WORKING_DAYS, ZoneInfo(ctx.prefs.timezone))
+    zone = ZoneInfo(ctx.prefs.timezone)
+    limit = add_working_days(closed_at, REFUND_LIMIT_WORKING_DAYS, zone)
     if now >= limit:
+        passed = working_days_between(closed_at, now, zone)
         why = (
-            f"The refund is overdue: the official limit is 15 working days from the closing "
-            f"({at(closed_at)}), which ended {at(limit)}."
+            f"The refund is overdue: {passed} working days since the closing ({at(closed_at)}); "
+            f"the official limit of {REFUND_LIMIT_WORKING_DAYS} working days ended {at(limit)}."
         )
         text = f"Contact support or open a dispute for the refund of order {order.order_id}."
         actions = [
@@ -121,8 +124,8 @@ def closed(ctx: Ctx) -> Result:
         ]
         return actions, CaseStatus.NEEDS_USER, None
     why = (
-        f"The order is closed{by}: the refund usually takes 1-10 days, officially up to 15 "
-        f"working days (until {at(limit)})."
+        f"The order is closed{by}: the refund usually takes 1-10 days, officially up to "
+        f"{REFUND_LIMIT_WORKING_DAYS} working days (until {at(limit)})."
     )
     action = Action(kind=ActionKind.POLL_REFUND, rule="closed.poll", why=why)
     return [action], CaseStatus.WAITING_REFUND, limit

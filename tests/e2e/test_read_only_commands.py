@@ -11,7 +11,7 @@ import pytest
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import Assistant
 from tests.support.orders import SCENARIO_ORDER
-from tests.support.portal import buyer_messages, requests_of
+from tests.support.portal import ALL_SKINS, buyer_messages, requests_of, set_faults
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,3 +83,45 @@ def test_secrets_never_leak(portal: PortalHandle, assistant: Assistant) -> None:
     assert logins, "the login state is saved for the next run"
     for path in logins:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+#: The "Contact seller" link's text per locale, renamed by a fault below.
+CONTACT_SELLER = {"en": "Contact seller", "es": "Contactar con el vendedor"}
+
+
+@pytest.mark.browser
+@pytest.mark.scenario("awaiting_shipment")
+@pytest.mark.parametrize("portal_skin", ALL_SKINS)
+def test_probe_checks_every_page_and_changes_nothing(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    before = portal.order_state(SCENARIO_ORDER)
+
+    result = assistant("probe", "--json")
+
+    assert result.returncode == 0, result
+    report = result.json()
+    assert report["ok"] is True
+    assert [s["name"] for s in report["steps"]] == [
+        "sign in", "orders list", "order card", "order detail", "chat"
+    ]
+    assert all(s["missing"] == [] for s in report["steps"]), report
+    assert report["profile"] == ("mock-en" if portal.skin == "accessible" else portal.locale)
+    assert portal.order_state(SCENARIO_ORDER) == before  # nothing submitted, nothing sent
+
+
+@pytest.mark.browser
+@pytest.mark.scenario("awaiting_shipment")
+@pytest.mark.parametrize("portal_skin", ALL_SKINS)
+def test_probe_names_a_renamed_control_and_exits_3(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    renamed = CONTACT_SELLER[portal.locale]
+    set_faults(portal, [{"path": ".*", "replace": {renamed: "Chat now"}}])
+
+    result = assistant("probe", SCENARIO_ORDER)
+
+    assert result.returncode == 3, result
+    assert "MISSING" in result.stdout and renamed in result.stdout, result
+    assert "profile" in result.stderr  # what to do next
+    assert requests_of(portal, SCENARIO_ORDER) == []

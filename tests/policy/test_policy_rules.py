@@ -368,3 +368,11 @@ def test_shipped_after_rejection_says_so_and_never_cancels() -> None:
     assert "rejected" in plan.actions[0].why
     assert plan.actions[1].advice is AdviceKind.DISPUTE
     assert "After delivery" in (plan.actions[1].advice_text or "")
+
+
+def test_overdue_refund_says_how_many_working_days_passed() -> None:
+    # Closed on a Friday; four weeks later (20 working days) the refund is overdue.
+    o = order(OrderStatus.CLOSED, placed_at=FRIDAY - timedelta(days=3), closed_at=FRIDAY)
+    plan = decide(o, intent(), None, FRIDAY + timedelta(weeks=4))
+    assert plan.case_status is CaseStatus.NEEDS_USER
+    assert "20 working days since the closing" in plan.actions[-1].why
