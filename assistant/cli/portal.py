@@ -129,6 +129,11 @@ def mock_portal(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
     control_api: Annotated[bool, typer.Option("--control-api", help="Mount /__mock__/")] = False,
+    skin: Annotated[
+        str | None,
+        typer.Option("--skin", help="accessible, or real (the real site's markup)"),
+    ] = None,
+    locale: Annotated[str | None, typer.Option("--locale", help="real skin: en or es")] = None,
 ) -> None:
     """Serve the bundled mock portal (open it in a browser; tests and the demo use it)."""
     try:
@@ -147,4 +152,7 @@ def mock_portal(
             fix=MOCK_EXTRA_FIX,
         ) from None
     argv = ["--scenario", scenario, "--host", host, "--port", str(port)]
-    raise typer.Exit(serve([*argv, "--control-api"] if control_api else argv))
+    argv += ["--control-api"] if control_api else []
+    argv += ["--skin", skin] if skin else []
+    argv += ["--locale", locale] if locale else []
+    raise typer.Exit(serve(argv))
