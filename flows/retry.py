@@ -19,6 +19,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from assistant.domain.errors import first_line
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -26,10 +28,15 @@ T = TypeVar("T")
 TRANSIENT = (PlaywrightError,)
 
 
-def _log_retry(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    first = str(error).splitlines()[0] if error else "?"
-    log.warning("retrying %s (attempt %d failed: %s)", state.fn, state.attempt_number, first)
+def _log_retry(what: str) -> Callable[[RetryCallState], None]:
+    """A ``before_sleep`` hook that names the step (iterating ``Retrying`` has no ``fn``)."""
+
+    def log_it(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        first = first_line(error) if error else "?"
+        log.warning("retrying %s (attempt %d failed: %s)", what, state.attempt_number, first)
+
+    return log_it
 
 
 def retry_safe(step: Callable[[], T], *, what: str, attempts: int = 3) -> T:
@@ -38,7 +45,7 @@ def retry_safe(step: Callable[[], T], *, what: str, attempts: int = 3) -> T:
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=0.2, max=2),
         retry=retry_if_exception_type(TRANSIENT),
-        before_sleep=_log_retry,
+        before_sleep=_log_retry(what),
         reraise=True,
     )
     for attempt in retrying:

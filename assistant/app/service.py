@@ -140,7 +140,19 @@ def cancel_orders(
         )
     finally:
         _finish_recording(settings, session, reports)  # scrubbed even when interrupted
+    if not dry_run:
+        _announce(settings, reports)
     return reports
+
+
+def _announce(settings: Settings, reports: list[CaseReport]) -> None:
+    """Tell the user what needs them (``assistant.app.notify``); never fails the command."""
+    from assistant.app.notify import announce
+
+    if not reports:
+        return
+    with open_journal(settings.journal_path) as journal:
+        announce(settings, journal, reports, make_clock(settings)())
 
 
 def run_due(
@@ -182,6 +194,7 @@ def run_due(
         )
     finally:
         _finish_recording(settings, session, reports)  # scrubbed even when interrupted
+    _announce(settings, reports)
     if queue.out_of_time:
         log.warning(
             "time budget of %s min used up; %d due case(s) wait for the next run",

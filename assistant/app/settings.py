@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     accounts: list[Account] = Field(default_factory=list)
     data_dir: Path = Field(default_factory=default_data_dir)
     preferred_reasons: list[str] = Field(default_factory=list)
+    #: Apprise URLs (e-mail, ntfy, Telegram, Slack, json://...) told when a case needs the
+    #: user or a run fails for a reason the user must fix. Secrets: they often hold tokens.
+    notify: list[SecretStr] = Field(default_factory=list)
+    #: Also tell them when a case finishes (cancelled, refunded, nothing to do).
+    notify_done: bool = False
     concurrency: int = Field(default=2, ge=1, le=16)
     #: Another context only pays for its start-up (a Node driver, the browser server)
     #: over this many orders: measured on 2 cores, fewer are done sooner in one context.
@@ -152,13 +157,15 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
     def secret_values(self) -> list[str]:
-        """Every configured password and TOTP secret, for redaction and scrubbing."""
-        return [
+        """Every configured password, TOTP secret and notification URL, for redaction and
+        scrubbing."""
+        accounts = [
             secret.get_secret_value()
             for account in self.all_accounts()
             for secret in (account.resolved_password(), account.totp_secret)
             if secret is not None
         ]
+        return accounts + [url.get_secret_value() for url in self.notify]
 
     def all_accounts(self) -> list[Account]:
         """The configured accounts, with the single username/password pair as the first."""

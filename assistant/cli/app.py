@@ -32,7 +32,54 @@ EXIT_CODES_HELP = (
 
 
 class AssistantGroup(TyperGroup):
-    """The root group: an ``AssistantError`` becomes one line on stderr and its exit code."""
+    """The root group: an ``AssistantError`` becomes one line on stderr and its exit code,
+    and global options are accepted after the command too (``cancel ID --portal URL``)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._hoisted(ctx, args))
+
+    def _hoisted(self, ctx: Any, args: list[str]) -> list[str]:
+        """``args`` with the global options given after the command moved before it.
+
+        An option the command has itself (none today) stays where it is, and nothing after
+        ``--`` is touched.
+        """
+        # Typer's parameters are its vendored click's, so asked by attribute, not by class.
+        takes_value = {
+            name: not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+            for param in self.params
+            if param.param_type_name == "option"
+            for name in param.opts
+        }
+        front: list[str] = []
+        index = 0
+        while index < len(args) and args[index].startswith("-") and args[index] != "--":
+            name = args[index].split("=", 1)[0]
+            width = 2 if takes_value.get(name) and "=" not in args[index] else 1
+            front += args[index : index + width]
+            index += width
+        if index >= len(args) or args[index] == "--":
+            return args
+        command = self.get_command(ctx, args[index])
+        own = {name for p in (command.params if command else []) for name in p.opts}
+        moved: list[str] = []
+        rest: list[str] = [args[index]]
+        tail = args[index + 1 :]
+        position = 0
+        while position < len(tail):
+            arg = tail[position]
+            if arg == "--":
+                rest += tail[position:]
+                break
+            name = arg.split("=", 1)[0]
+            if name in takes_value and name not in own:
+                width = 2 if takes_value[name] and "=" not in arg else 1
+                moved += tail[position : position + width]
+                position += width
+                continue
+            rest.append(arg)
+            position += 1
+        return [*front, *moved, *rest]
 
     # `Any`: the Context this overrides is Typer's vendored click one, a private type.
     def invoke(self, ctx: Any) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
@@ -41,7 +41,8 @@ def exit_code(reports: Sequence[CaseReport]) -> int:
 
 
 def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="minutes") if moment else ""
+    """A moment as people read it in a table: date and minutes, in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def reports_json(reports: Sequence[CaseReport]) -> str:
@@ -49,48 +50,75 @@ def reports_json(reports: Sequence[CaseReport]) -> str:
     return json.dumps([r.as_dict() for r in reports], indent=2)
 
 
+def _order_column(table: Table) -> None:
+    # 16-20 digits that a person copies: never broken over two lines.
+    table.add_column("order", no_wrap=True, min_width=16)
+
+
+def _status(status: CaseStatus, shown: str | None = None) -> str:
+    style = STATUS_STYLE.get(status, "")
+    text = escape(shown or status.value)
+    return f"[{style}]{text}[/]" if style else text
+
+
+def _details(console: Console, rows: Sequence[tuple[str, list[str]]]) -> None:
+    """What does not fit a table cell (what was done, advice, errors, evidence), below the
+    table: one block per order, the text wrapped beside the number, not into a tower."""
+    rows = [(order_id, lines) for order_id, lines in rows if lines]
+    if not rows:
+        return
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, min_width=16)
+    grid.add_column(overflow="fold")
+    for order_id, lines in rows:
+        grid.add_row(order_id, "\n".join(lines))
+    console.print(grid)
+
+
 def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -> None:
-    """One row per order: where it stands, what was done, what the user should do."""
-    table = Table(title=title, show_lines=True)
-    for column in ("order", "status", "done now", "advice / error", "next check"):
-        table.add_column(column, overflow="fold")
+    """One row per order (where it stands, when it is looked at again), then per order what
+    was done and what the user should do."""
+    table = Table(title=title)
+    _order_column(table)
+    table.add_column("status", no_wrap=True)
+    table.add_column("next check", no_wrap=True)
+    details: list[tuple[str, list[str]]] = []
     for r in reports:
-        style = STATUS_STYLE.get(r.case_status, "")
-        notes = [escape(a) for a in r.advice]
+        table.add_row(r.order_id, _status(r.case_status, r.status), _when(r.next_due))
+        lines = [escape(line) for line in r.done]
+        lines += [f"[bold]advice:[/] {escape(a)}" for a in r.advice]
         if r.error:
-            notes.append(f"[red]{escape(r.error)}[/]")
+            lines.append(f"[red]error: {escape(r.error)}[/]")
         if r.screenshot:
-            notes.append(f"screenshot: {escape(r.screenshot)}")
+            lines.append(f"screenshot: {escape(r.screenshot)}")
         if r.trace:
-            notes.append(f"trace: {escape(r.trace)}")
+            lines.append(f"trace: {escape(r.trace)}")
         if r.plan and not r.done and r.planned:
-            notes.append(escape(", ".join(a.kind.value for a in r.plan.actions)))
-        table.add_row(
-            r.order_id,
-            f"[{style}]{escape(r.status)}[/]" if style else escape(r.status),
-            escape("\n".join(r.done)),
-            "\n".join(notes),
-            _when(r.next_due),
-        )
+            lines.append("plan: " + escape(", ".join(a.kind.value for a in r.plan.actions)))
+        details.append((r.order_id, lines))
     console.print(table)
+    _details(console, details)
 
 
 def print_cases(console: Console, cases: Sequence[Case]) -> None:
-    """The journal's cases, one row each."""
-    table = Table(title="cases")
-    for column in ("account", "order", "status", "waiting for", "next check", "advice"):
-        table.add_column(column, overflow="fold")
+    """The journal's cases, one row each, their advice below (``status ORDER``: history)."""
+    accounts = sorted({case.account for case in cases})
+    title = "cases" if len(accounts) != 1 else f"cases of {accounts[0]}"
+    table = Table(title=title)
+    if len(accounts) > 1:
+        table.add_column("account", overflow="fold")
+    _order_column(table)
+    table.add_column("status", no_wrap=True)
+    table.add_column("waiting for", overflow="fold")
+    table.add_column("next check", no_wrap=True)
     for case in cases:
-        style = STATUS_STYLE.get(case.status, "")
-        table.add_row(
-            case.account,
-            case.order_id,
-            f"[{style}]{case.status}[/]" if style else case.status,
-            case.waiting_for or "",
-            _when(case.next_due),
-            escape(case.advice or ""),
-        )
+        row = [case.order_id, _status(case.status), case.waiting_for or "", _when(case.next_due)]
+        table.add_row(*([case.account, *row] if len(accounts) > 1 else row))
     console.print(table)
+    _details(
+        console,
+        [(c.order_id, [f"[bold]advice:[/] {escape(c.advice)}"] if c.advice else []) for c in cases],
+    )
 
 
 def print_history(console: Console, case: Case, events: Sequence[Event]) -> None:

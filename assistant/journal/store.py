@@ -59,6 +59,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX attempts_by_case ON attempts (case_id, action_key);
     """,
+    # 2: notifications sent, one row per event (a problem is announced once while open).
+    """
+    CREATE TABLE notices (
+        key TEXT PRIMARY KEY,
+        account TEXT NOT NULL,
+        order_id TEXT,
+        kind TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+    """,
 )
 
 #: The closed states (``CaseStatus.closed``), bound as one parameter in the queries.
@@ -300,6 +311,34 @@ class Journal:
         return {
             a.action_key for a in self.attempts(case_id) if a.outcome is AttemptOutcome.CONFIRMED
         }
+
+    # -- notifications ------------------------------------------------------------------
+    def notice_open(self, key: str) -> bool:
+        """Whether this event was announced already and has not been resolved since."""
+        row = self._db.execute(
+            "SELECT 1 FROM notices WHERE key = ? AND resolved_at IS NULL", (key,)
+        ).fetchone()
+        return row is not None
+
+    def record_notice(
+        self, key: str, *, account: str, order_id: str | None, kind: str, now: datetime
+    ) -> None:
+        """Remember that the event was announced (again, if it had been resolved)."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO notices (key, account, order_id, kind, sent_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at, resolved_at = NULL",
+                (key, account, order_id, kind, _iso(now)),
+            )
+
+    def resolve_notices(self, prefix: str, now: datetime) -> None:
+        """The events under ``prefix`` are over: if they come back, they are announced again."""
+        with self._db:
+            self._db.execute(
+                "UPDATE notices SET resolved_at = ?"
+                " WHERE resolved_at IS NULL AND substr(key, 1, ?) = ?",
+                (_iso(now), len(prefix), prefix),
+            )
 
     def close(self) -> None:
         self._db.close()
