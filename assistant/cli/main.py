@@ -9,7 +9,7 @@ in-process import ``app`` from here for the same reason.
 from __future__ import annotations
 
 # Imported for their side effect: each registers its commands on `app`.
-from assistant.cli import cancel, follow_up, portal, replay  # noqa: F401
+from assistant.cli import cancel, follow_up, portal, replay, setup  # noqa: F401
 from assistant.cli.app import app
 
 __all__ = ["app", "main"]
