@@ -97,7 +97,7 @@ app = typer.Typer(
     cls=AssistantGroup,
     help=f"Cancel marketplace orders, message sellers and follow refunds.\n\n{EXIT_CODES_HELP}",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
