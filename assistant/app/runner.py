@@ -345,8 +345,12 @@ class Runner:
             done = self.journal.begin_attempt(case.id, key, {"found_done": True}, now)
             self.journal.settle_attempt(done, AttemptOutcome.CONFIRMED, now)
         verb = "cancelled" if key == KEY_CANCEL_NOW else "requested cancellation"
+        # An instant cancel asks no report question (report_supplier is None): say nothing.
+        answered = (
+            "" if result.report_supplier is None else f", report: {_yes_no(result.report_supplier)}"
+        )
         report.done.append(
-            f"{verb} (reason {result.reason!r}, report: {_yes_no(result.report_supplier)})"
+            f"{verb} (reason {result.reason!r}{answered})"
             if result.submitted
             else f"cancellation already {result.order.status_label}"
         )
