@@ -197,11 +197,12 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "config"
         shown = "***" if "password" in key or "secret" in key else _shown(first.get("input"))
-        raise ConfigError(
-            f"{first['msg']} (got {shown})",
-            key=key,
-            fix=f"correct `{key}` in the config file or the {ENV_PREFIX}{key.upper()} variable",
-        ) from None
+        variable = ENV_PREFIX + "__".join(str(part) for part in first["loc"][:1]).upper()
+        if variable in os.environ:  # the environment wins over the file: it is the source
+            fix = f"correct the {variable} variable"
+        else:
+            fix = f"correct `{key}` in the config file {_CONFIG_FILE.get() or config_path()}"
+        raise ConfigError(f"{first['msg']} (got {shown})", key=key, fix=fix) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(
             f"cannot read the configuration: {exc}",

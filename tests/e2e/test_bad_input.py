@@ -137,6 +137,8 @@ def test_bad_config_value_names_the_key(
         assert result.returncode == 2, result
         assert key in result.stderr, result
         assert "Traceback" not in result.stderr
+        if key != "config":  # a value that parsed: the error names the file it came from
+            assert f"in the config file {config}" in result.stderr, result
 
 
 def test_bad_option_value_names_the_option(assistant: Assistant) -> None:

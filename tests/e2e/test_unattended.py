@@ -168,6 +168,10 @@ def test_init_in_a_terminal_writes_a_config_the_next_run_works_with(
     cancelled = assistant("cancel", SCENARIO_ORDER, "--json", **new_user(config, portal.password))
     assert cancelled.returncode == 0, cancelled
     assert len(requests_of(portal, SCENARIO_ORDER)) == 1
+    portal.advance(days=3)  # the seller accepts after 48 hours
+    scheduled = assistant("run", "--json", **new_user(config, portal.password))
+    assert scheduled.returncode == 0, scheduled
+    assert portal.order_state(SCENARIO_ORDER)["closed_reason"] == "seller_accepted"
 
     # The same answers as flags give the same file (but for the date line).
     scripted = tmp_path / "scripted.toml"
