@@ -8,11 +8,12 @@ different states, then `status`, each at both widths. Run after changing the ren
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from mock_cli import cli_env
 
 from mock_site.server import MockPortal
 
@@ -26,15 +27,7 @@ def main() -> None:
     TARGET.mkdir(parents=True, exist_ok=True)
     with MockPortal("demo") as portal, tempfile.TemporaryDirectory() as data:
         account = portal.portal.scenario.accounts[0]
-        base = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ORDER_ASSISTANT_")},
-            "ORDER_ASSISTANT_PORTAL_URL": portal.url,
-            "ORDER_ASSISTANT_USERNAME": account.email,
-            "ORDER_ASSISTANT_PASSWORD": account.password,
-            "ORDER_ASSISTANT_DATA_DIR": data,
-            "ORDER_ASSISTANT_CONFIG": str(Path(data) / "none.toml"),
-            "ORDER_ASSISTANT_NOW": portal.state()["now"],
-        }
+        base = cli_env(portal, data)
         shipped = next(
             o.id
             for o in portal.portal.scenario.orders

@@ -11,12 +11,13 @@ the journal copy are what a replay needs. Run after changing the portal or the f
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from mock_cli import cli_env
 
 from mock_site.server import MockPortal
 
@@ -51,16 +52,7 @@ def record(name: str, scenario: str, days: float, skin: str, locale: str) -> Non
     ):
         if days:
             portal.advance(days=days)
-        account = portal.portal.scenario.accounts[0]
-        env = {
-            **os.environ,
-            "ORDER_ASSISTANT_PORTAL_URL": portal.url,
-            "ORDER_ASSISTANT_USERNAME": account.email,
-            "ORDER_ASSISTANT_PASSWORD": account.password,
-            "ORDER_ASSISTANT_DATA_DIR": data,
-            "ORDER_ASSISTANT_CONFIG": str(Path(data) / "none.toml"),
-            "ORDER_ASSISTANT_NOW": portal.state()["now"],
-        }
+        env = cli_env(portal, data)
         command = [sys.executable, "-m", "assistant", "--record", str(folder), "cancel", ORDER]
         result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         if result.returncode not in (0, 1):

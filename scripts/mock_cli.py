@@ -1,0 +1,24 @@
+"""The environment for running ``order-assistant`` against a bundled mock portal, for the
+scripts that make fixtures and docs (recordings, terminal captures)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mock_site.server import MockPortal
+
+
+def cli_env(portal: MockPortal, data_dir: str) -> dict[str, str]:
+    """This process's environment (no ORDER_ASSISTANT_* of the shell), the portal's first
+    account, a data dir, no config file, and the portal's simulated clock."""
+    account = portal.portal.scenario.accounts[0]
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("ORDER_ASSISTANT_")},
+        "ORDER_ASSISTANT_PORTAL_URL": portal.url,
+        "ORDER_ASSISTANT_USERNAME": account.email,
+        "ORDER_ASSISTANT_PASSWORD": account.password,
+        "ORDER_ASSISTANT_DATA_DIR": data_dir,
+        "ORDER_ASSISTANT_CONFIG": str(Path(data_dir) / "none.toml"),
+        "ORDER_ASSISTANT_NOW": portal.state()["now"],
+    }
