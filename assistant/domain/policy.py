@@ -95,6 +95,8 @@ def _route(ctx: Ctx) -> Result:
     rejected = request is not None and request.answer is CancellationAnswer.REJECTED
     if status is OrderStatus.CANCELLATION_REJECTED or rejected:
         return _rejected(ctx)
+    if _request_gone(ctx):
+        return _rejected(ctx, gone=True)
     if (
         status is OrderStatus.CANCELLATION_REQUESTED
         or request is not None
@@ -262,7 +264,27 @@ def _pending(ctx: Ctx) -> Result:
     return actions, CaseStatus.NEEDS_USER, None
 
 
-def _rejected(ctx: Ctx) -> Result:
+def _request_gone(ctx: Ctx) -> bool:
+    """Our confirmed request is no longer on the portal: the order is back to awaiting
+    shipment with "Cancel order" offered and nothing pending. That is a rejection without
+    a note, or a request the portal dropped; the portal wins over the journal's belief."""
+    order = ctx.order
+    return (
+        order.status is OrderStatus.AWAITING_SHIPMENT
+        and order.cancellation is None
+        and ctx.history.request_submitted_at is not None
+        and PortalAction.CANCEL in order.actions
+    )
+
+
+def _rejected(ctx: Ctx, *, gone: bool = False) -> Result:
+    """The seller said no (or, ``gone``, the portal no longer shows our request)."""
+    what = (
+        "The portal no longer shows our cancellation request (rejected without a note, or "
+        "dropped): the order is back to awaiting shipment."
+        if gone
+        else "The seller rejected the cancellation."
+    )
     if ctx.fraud:
         why = "The seller rejected the cancellation and the user says they are a fraud."
         text = "Open a dispute (or report the seller) in 'Refunds & disputes'."
@@ -274,13 +296,13 @@ def _rejected(ctx: Ctx) -> Result:
     sent = ctx.sent(MessageTemplateId.AFTER_REJECTION)
     if sent is None:
         why = (
-            "The seller rejected the cancellation: negotiate at once and ask them not to ship; "
-            "if it ships anyway the way out is a return or a dispute, not a cancellation."
+            f"{what} Negotiate at once and ask the seller not to ship; if it ships anyway "
+            "the way out is a return or a dispute, not a second cancellation request."
         )
         action = ctx.message(MessageTemplateId.AFTER_REJECTION, "rejected.message", why)
         text = (
-            "The seller rejected the cancellation; we asked them not to ship. If the order "
-            "ships anyway, return it (free return if offered) or open a dispute after delivery."
+            f"{what} We asked the seller not to ship. If the order ships anyway, return it "
+            "(free return if offered) or open a dispute after delivery."
         )
         advice = advise(AdviceKind.DISPUTE, text, "rejected.advice", why)
         return [action, advice], CaseStatus.WAITING_SELLER, None

@@ -212,3 +212,30 @@ def test_overdue_refund_is_flagged(portal: PortalHandle, assistant: Assistant) -
     advice = " ".join(report["advice"]).lower()
     assert "support" in advice or "dispute" in advice, advice
     assert requests_of(portal, SCENARIO_ORDER) == []
+
+
+def test_a_request_the_portal_dropped_is_not_waited_out(
+    portal: PortalHandle, assistant: Assistant
+) -> None:
+    # The portal silently drops the confirmed request a day later: "Cancel order" is back
+    # and nothing is pending. Waiting out the seller's 15 days would let the order ship.
+    seller = {"on_cancel": "drop", "answer_after_hours": 24, "replies": []}
+    portal.reset(scenario("awaiting_shipment", first_order={"seller": seller}))
+    assert assistant("cancel", SCENARIO_ORDER).returncode == 0
+    assert portal.order_state(SCENARIO_ORDER)["state"] == "cancellation_requested"
+
+    portal.advance(days=2)
+    after = assistant("run", "--json")
+
+    assert after.returncode == 0, after
+    assert portal.order_state(SCENARIO_ORDER)["state"] == "awaiting_shipment"
+    report = only(after.json())
+    assert report["status"] == "waiting_seller"
+    assert any("after_rejection" in line for line in report["done"]), report
+    assert "no longer shows our cancellation request" in " ".join(report["advice"]), report
+    assert len(requests_of(portal, SCENARIO_ORDER)) == 1  # never a second request
+    assert len(buyer_messages(portal, SCENARIO_ORDER)) == 2
+
+    portal.advance(days=1)
+    assert assistant("run").returncode == 0
+    assert len(buyer_messages(portal, SCENARIO_ORDER)) == 2  # the follow-up is sent once

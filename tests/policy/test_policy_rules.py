@@ -154,8 +154,25 @@ def test_portal_deadline_wins_over_computed_one() -> None:
     assert decide(o, intent(), h, NOW).actions[1].wait_until == NOW + SECOND
 
 
-def test_request_seen_only_in_history_is_never_repeated() -> None:
+def test_a_request_the_portal_no_longer_shows_is_over_and_never_repeated() -> None:
+    # Our confirmed request is gone: "Cancel order" is offered again and nothing is
+    # pending (a rejection without a note, or a request the portal dropped). The portal
+    # wins: the case moves on as after a rejection instead of waiting out the 15 days.
     o = order(OrderStatus.AWAITING_SHIPMENT, actions=CANCEL_BUTTON)
+    h = history(
+        (HistoryKind.REQUEST_SUBMITTED, NOW - timedelta(hours=3), None),
+        sent(M.CANCEL_REQUEST, NOW - timedelta(hours=3)),
+    )
+    plan = decide(o, intent(), h, NOW)
+    assert plan.kinds == (A.MESSAGE_SELLER, A.ADVISE_USER)
+    assert plan.actions[0].template_id is M.AFTER_REJECTION
+    assert "no longer shows our cancellation request" in plan.actions[1].why
+    assert plan.case_status is CaseStatus.WAITING_SELLER
+    assert A.REQUEST_CANCELLATION not in plan.kinds and A.WAIT not in plan.kinds
+
+
+def test_a_request_pending_on_the_page_is_waited_for() -> None:
+    o = order(OrderStatus.CANCELLATION_REQUESTED)
     h = history(
         (HistoryKind.REQUEST_SUBMITTED, NOW - timedelta(hours=3), None),
         sent(M.CANCEL_REQUEST, NOW - timedelta(hours=3)),
