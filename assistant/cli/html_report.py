@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,11 @@ def _image(path: object) -> str:
 def write_report(journal: Journal, target: Path, order_id: str | None = None) -> int:
     """Write the report of every case (or one order's) to ``target``; the number of cases."""
     cases = [(case, journal.events(case.id)) for case in journal.cases(order_id)]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_html(cases, "order-assistant report"), encoding="utf-8")
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Orders, addresses and chats: readable by the user only, like the journal. Opened
+    # 0600 from the start (no moment of a world-readable file), and tightened if it existed.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(render_html(cases, "order-assistant report"))
+    target.chmod(0o600)
     return len(cases)

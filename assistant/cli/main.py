@@ -8,6 +8,8 @@ in-process import ``app`` from here for the same reason.
 
 from __future__ import annotations
 
+import os
+
 # Imported for their side effect: each registers its commands on `app`.
 from assistant.cli import cancel, follow_up, portal, replay, setup  # noqa: F401
 from assistant.cli.app import app
@@ -16,5 +18,11 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Everything the assistant writes (journal, saved logins, recordings, reports, failure
+    evidence, and what the browser driver writes for it) is the user's alone: files 0600,
+    folders 0700, whatever the shell's umask.
+    """
+    os.umask(0o077)
     app()

@@ -55,7 +55,10 @@ class Recording:
             )
         self.folder = folder
         self.screenshots = folder / "screenshots"
-        self.screenshots.mkdir(parents=True, exist_ok=True)
+        # Evidence holds orders, addresses and chats: the user's only (folders 0700).
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.chmod(0o700)
+        self.screenshots.mkdir(exist_ok=True, mode=0o700)
         self.meta: dict[str, Any] = {
             "assistant_version": version("order-assistant"),
             "portal_url": portal_url,
@@ -104,6 +107,15 @@ class Recording:
             scrub_zip(trace, known)
         self.meta.update({"ended": datetime.now(UTC).isoformat(), "outcome": outcome})
         (self.folder / META).write_text(known.scrub(json.dumps(self.meta, indent=2)), "utf-8")
+        make_private(self.folder)
+
+
+def make_private(folder: Path) -> None:
+    """Folders 0700 and files 0600 under ``folder`` (what the driver and the screenshots
+    wrote with the process's umask), as the journal and the saved logins are."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def load_meta(folder: Path) -> dict[str, Any]:

@@ -51,6 +51,11 @@ def test_recorded_run_holds_no_secret_and_replays_without_server(
         "screenshots",
     }
     assert len(list((record / "screenshots").glob("*.png"))) >= 4  # after every action
+    # Orders, addresses and chats: the user's only, like the journal.
+    modes = {p.relative_to(record): p.stat().st_mode & 0o777 for p in [record, *record.rglob("*")]}
+    assert all(mode == (0o700 if (record / p).is_dir() else 0o600) for p, mode in modes.items()), {
+        str(p): oct(m) for p, m in modes.items()
+    }
 
     # What the portal handed out during the run: session cookies and CSRF tokens.
     sessions = own_portal.portal.sessions
@@ -109,6 +114,7 @@ def test_html_report_shows_each_case_with_screenshots(
     target = tmp_path / "report.html"
     result = cli.invoke("report", "--html", str(target))  # reads the journal only
     assert result.returncode == 0, result.stderr
+    assert target.stat().st_mode & 0o777 == 0o600  # orders and chats: the user's only
     page.goto(target.as_uri())
     for order_id in (DEMO_UNPAID, DEMO_PAID):
         case = page.get_by_role("region", name=f"Order {order_id}")
