@@ -70,3 +70,15 @@ def test_a_migration_without_its_last_semicolon_is_refused() -> None:
     ]
     with pytest.raises(ValueError, match="unterminated"):
         _statements("CREATE TABLE a (x);\nCREATE TABLE b (y)\n")
+
+
+def test_the_journal_runs_in_wal_with_full_sync(tmp_path: Path) -> None:
+    # What the README promises for crash safety: a write-ahead log, and every commit synced.
+    with open_journal(tmp_path / "journal.sqlite3") as journal:
+        connection = journal._db
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert connection.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    other = sqlite3.connect(tmp_path / "journal.sqlite3")
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # kept in the file
+    other.close()

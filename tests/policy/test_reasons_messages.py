@@ -90,3 +90,26 @@ def test_configured_template_and_bad_override() -> None:
     assert text == f"Stop {o.order_id} (Other reason(s))"
     with pytest.raises(ValueError, match="password"):
         render_message(MessageTemplateId.DONT_SHIP, o, PREFS, override="{password}")
+
+
+#: What each message must ask the seller for (issue 15: a template that stops saying it
+#: fails here), in lower case.
+MUST_SAY: dict[MessageTemplateId, tuple[str, ...]] = {
+    MessageTemplateId.CANCEL_REQUEST: ("accept the cancellation", "do not ship"),
+    MessageTemplateId.DONT_SHIP: ("do not ship", "cancel"),
+    MessageTemplateId.AFTER_REJECTION: ("do not ship", "accept the cancellation"),
+    MessageTemplateId.SHIPPED: ("return", "refund"),
+    MessageTemplateId.SHIPMENT_CANCELED: ("new tracking number", "refund"),
+    MessageTemplateId.CHANGE_ORDER: ("size m", "before shipping"),
+}
+
+
+@pytest.mark.parametrize("template", list(MessageTemplateId))
+def test_every_message_says_what_it_must(template: MessageTemplateId) -> None:
+    text = render_message(template, order(), PREFS, reason="Other reason(s)", change="size M")
+    lowered = text.lower()
+    for words in MUST_SAY[template]:
+        assert words in lowered, (template, words, text)
+    # A message to the seller never threatens, blames or reports them.
+    for words in ("dispute", "report", "fraud", "scam"):
+        assert words not in lowered, (template, words, text)
