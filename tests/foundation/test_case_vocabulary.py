@@ -16,9 +16,10 @@ from assistant.domain.kinds import CLOSED_CASE_STATES, CaseStatus
 from assistant.journal.kinds import AttemptOutcome, EventKind
 from assistant.journal.store import open_journal
 from flows.browser.handle import browser_boundary
+from tests.support.orders import SCENARIO_ORDER
 
 NOW = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
-MAIN = "8211279521850032"
+MAIN = SCENARIO_ORDER
 
 
 def test_closed_states_come_from_the_enum() -> None:

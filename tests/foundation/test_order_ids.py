@@ -10,8 +10,9 @@ from pydantic import BaseModel, ValidationError
 from assistant.app.order_lists import read_order_list
 from assistant.domain.errors import ConfigError
 from assistant.domain.order_ids import OrderId, parse_order_id
+from tests.support.orders import SCENARIO_ORDER
 
-MAIN = "8211279521850032"
+MAIN = SCENARIO_ORDER
 
 
 class Holder(BaseModel):

@@ -17,8 +17,9 @@ with warnings.catch_warnings():
 from mock_site.app import create_app
 from mock_site.scenario import SCENARIO_DIR, parse_scenario
 from mock_site.state import Portal
+from tests.support.orders import SCENARIO_ORDER
 
-MAIN = "8211279521850032"
+MAIN = SCENARIO_ORDER
 
 
 def scenario_data(name: str) -> dict[str, Any]:
