@@ -75,7 +75,14 @@ def status(
     order_id = order_numbers([order])[0] if order is not None else None
     settings = load_settings_for(opts)
     if not settings.journal_path.exists():
-        opts.console.print("no cases yet (the journal is created by the first cancel)")
+        if order_id:
+            raise ConfigError(
+                f"no case for order {order_id}", key="ORDER", fix="see `status` for all cases"
+            )
+        if as_json:
+            print("[]")  # the machine format stays JSON, also with nothing in it
+        else:
+            opts.console.print("no cases yet (the journal is created by the first cancel)")
         return
     with open_journal(settings.journal_path) as journal:
         cases = journal.cases(order_id)

@@ -48,3 +48,10 @@ def test_a_retry_names_the_step(caplog: pytest.LogCaptureFixture) -> None:
     assert "retrying open /p/order/index.html (attempt 1 failed: net::ERR_CONNECTION_RESET)" in (
         caplog.text
     )
+
+
+def test_status_before_any_case_stays_json_and_names_an_unknown_order(tmp_path: Path) -> None:
+    env = {"ORDER_ASSISTANT_CONFIG": "/nonexistent.toml", "ORDER_ASSISTANT_DATA_DIR": str(tmp_path)}
+    assert invoke("status", "--json", env=env).stdout.strip() == "[]"
+    unknown = invoke("status", SCENARIO_ORDER, env=env)
+    assert unknown.returncode == 2 and SCENARIO_ORDER in unknown.stderr, unknown
