@@ -88,7 +88,7 @@ def notices_for(reports: Sequence[CaseReport], *, notify_done: bool) -> list[Not
         if r.planned:
             continue
         problem = _problem(r.failure)
-        if problem is not None and r.failure is not None:
+        if problem is not None and r.failure is not None:  # (the second: for the types)
             key = f"{r.account}:problem:{_digest(problem)}"
             found.setdefault(
                 key,
@@ -135,7 +135,9 @@ def resolved_by(reports: Sequence[CaseReport]) -> list[str]:
             continue
         if r.failure is None and r.account not in troubled:
             prefixes.append(f"{r.account}:problem:")  # the account worked this time
-        if r.case_status is not CaseStatus.NEEDS_USER:
+        if r.case_status is not CaseStatus.NEEDS_USER and r.failure is None:
+            # A transient failure says nothing about the advice: only a case that went on
+            # ends its "needs you" (else a flaky portal would repeat the message).
             prefixes.append(f"{r.account}:{r.order_id}:needs_user:")
     return prefixes
 
@@ -146,6 +148,9 @@ class Notifier:
     def __init__(self, urls: Iterable[str], secrets: Iterable[str] = ()) -> None:
         import apprise
 
+        # Apprise logs the request URLs it builds (tokens in them) at debug level.
+        logging.getLogger("apprise").setLevel(logging.WARNING)
+
         self.targets: list[tuple[str, apprise.Apprise]] = []
         for index, url in enumerate(urls, start=1):
             name = f"target {index} ({url.split('://', 1)[0]}://)"
@@ -155,6 +160,11 @@ class Notifier:
                 continue
             self.targets.append((name, target))
         self._redact = RedactSecrets(secrets).redact
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Notifier:
+        """The targets of ``notify``, redacting every configured secret."""
+        return cls((u.get_secret_value() for u in settings.notify), settings.secret_values())
 
     def send(self, title: str, body: str) -> list[tuple[str, bool]]:
         """Send to every target; (target, delivered) each. Never raises."""
@@ -186,7 +196,7 @@ def announce(
     ]
     if not pending:
         return 0
-    notifier = Notifier((u.get_secret_value() for u in settings.notify), settings.secret_values())
+    notifier = Notifier.from_settings(settings)
     sent = 0
     for notice in pending:
         if any(ok for _, ok in notifier.send(notice.title, notice.body)):

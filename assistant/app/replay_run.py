@@ -51,6 +51,7 @@ def replay(folder: Path, *, browser: str | None = None, timeout_ms: float = 5_00
             profile.write_text(json.dumps(meta["profile"]), encoding="utf-8")
         settings = Settings(
             portal_profile=profile,
+            notify=[],  # a replay is not news: never tell the user's targets about it
             portal_url=meta["portal_url"],
             username=meta.get("account") or "replay",
             password=SecretStr("REDACTED"),  # never typed: the recording holds no sign-in

@@ -146,7 +146,8 @@ def cancel_orders(
 
 
 def _announce(settings: Settings, reports: list[CaseReport]) -> None:
-    """Tell the user what needs them (``assistant.app.notify``); never fails the command."""
+    """Tell the user what needs them (``assistant.app.notify``): a target that fails is
+    logged and does not change the command's result."""
     from assistant.app.notify import announce
 
     if not reports:

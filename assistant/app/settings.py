@@ -25,10 +25,11 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
-from assistant.domain.errors import ConfigError
+from assistant.domain.errors import ConfigError, first_line
 
 ENV_PREFIX = "ORDER_ASSISTANT_"
 
@@ -165,7 +166,7 @@ class Settings(BaseSettings):
             for secret in (account.resolved_password(), account.totp_secret)
             if secret is not None
         ]
-        return accounts + [url.get_secret_value() for url in self.notify]
+        return accounts + [part for url in self.notify for part in _url_secrets(url)]
 
     def all_accounts(self) -> list[Account]:
         """The configured accounts, with the single username/password pair as the first."""
@@ -196,13 +197,25 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "config"
-        shown = "***" if "password" in key or "secret" in key else _shown(first.get("input"))
-        variable = ENV_PREFIX + "__".join(str(part) for part in first["loc"][:1]).upper()
-        if variable in os.environ:  # the environment wins over the file: it is the source
+        secret = any(word in key for word in ("password", "secret", "notify", "token"))
+        # An unknown key may be a misspelt secret ("pasword"): its value is never shown.
+        hidden = secret or first["type"] == "extra_forbidden"
+        shown = "***" if hidden else _shown(first.get("input"))
+        variable = f"{ENV_PREFIX}{first['loc'][0]}".upper() if first["loc"] else ""
+        # The environment wins over the file, so a variable that is set is the source
+        # (pydantic-settings matches variable names case-insensitively).
+        if variable and variable in {name.upper() for name in os.environ}:
             fix = f"correct the {variable} variable"
         else:
             fix = f"correct `{key}` in the config file {_CONFIG_FILE.get() or config_path()}"
         raise ConfigError(f"{first['msg']} (got {shown})", key=key, fix=fix) from None
+    except SettingsError as exc:  # a variable's value that is not valid JSON, for a list
+        raise ConfigError(
+            f"cannot read the configuration: {first_line(exc)}",
+            key="environment",
+            fix=f"give list and table settings in {ENV_PREFIX}* variables as JSON, "
+            'e.g. ORDER_ASSISTANT_NOTIFY=\'["ntfy://topic"]\'',
+        ) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(
             f"cannot read the configuration: {exc}",
@@ -211,6 +224,15 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         ) from None
     finally:
         _CONFIG_FILE.reset(token)
+
+
+def _url_secrets(url: SecretStr) -> list[str]:
+    """A notification URL and the parts of it that are tokens (user, password, long path
+    and query parts): a library may log a URL it built from them."""
+    text = url.get_secret_value()
+    parts = urlsplit(text)
+    pieces = [parts.username, parts.password, *parts.path.split("/"), *parts.query.split("&")]
+    return [text, *(p.split("=")[-1] for p in pieces if p and len(p.split("=")[-1]) >= 12)]
 
 
 def _shown(value: object) -> str:

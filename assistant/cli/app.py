@@ -72,8 +72,12 @@ class AssistantGroup(TyperGroup):
                 rest += tail[position:]
                 break
             name = arg.split("=", 1)[0]
+            if name.startswith("-v") and set(name[1:]) == {"v"}:
+                name = "-v"  # -vv: the counted flag, given twice
+            width = 2 if takes_value.get(name) and "=" not in arg else 1
+            if name in takes_value and name not in own and position + width > len(tail):
+                raise typer.BadParameter("needs a value (the last word had none)", param_hint=name)
             if name in takes_value and name not in own:
-                width = 2 if takes_value[name] and "=" not in arg else 1
                 moved += tail[position : position + width]
                 position += width
                 continue

@@ -22,7 +22,8 @@ def main() -> None:
 
     Everything the assistant writes (journal, saved logins, recordings, reports, failure
     evidence, and what the browser driver writes for it) is the user's alone: files 0600,
-    folders 0700, whatever the shell's umask.
+    folders 0700, whatever the shell's umask. (A log the shell redirects is the shell's:
+    the cron line `init` prints sets the umask for it too.)
     """
     os.umask(0o077)
     app()

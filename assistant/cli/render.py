@@ -81,7 +81,7 @@ def print_reports(console: Console, reports: Sequence[CaseReport], title: str) -
     table = Table(title=title)
     _order_column(table)
     table.add_column("status", no_wrap=True)
-    table.add_column("next check", no_wrap=True)
+    table.add_column("next check (UTC)", no_wrap=True)
     details: list[tuple[str, list[str]]] = []
     for r in reports:
         table.add_row(r.order_id, _status(r.case_status, r.status), _when(r.next_due))
@@ -110,7 +110,7 @@ def print_cases(console: Console, cases: Sequence[Case]) -> None:
     _order_column(table)
     table.add_column("status", no_wrap=True)
     table.add_column("waiting for", overflow="fold")
-    table.add_column("next check", no_wrap=True)
+    table.add_column("next check (UTC)", no_wrap=True)
     for case in cases:
         row = [case.order_id, _status(case.status), case.waiting_for or "", _when(case.next_due)]
         table.add_row(*([case.account, *row] if len(accounts) > 1 else row))

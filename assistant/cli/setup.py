@@ -9,9 +9,12 @@ question is also a flag, so ``init --non-interactive`` gives the same file to a 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import sys
+import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +22,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.app.settings import load_settings
 from assistant.cli.app import app
 from assistant.cli.options import Options, load_settings_for, options
 from assistant.domain.errors import ConfigError
@@ -58,7 +62,7 @@ def notify(
             key="notify",
             fix='add notify = ["ntfy://topic", "mailto://..."] (Apprise URLs) to the config file',
         )
-    notifier = Notifier((u.get_secret_value() for u in settings.notify), settings.secret_values())
+    notifier = Notifier.from_settings(settings)
     if not test:
         for name, _ in notifier.targets:
             opts.console.print(name)
@@ -96,7 +100,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="replace an existing config")] = False,
 ) -> None:
     """Set up: write the config file, check the portal, print the schedule to install."""
-    from assistant.app.settings import config_path, load_settings
+    from assistant.app.settings import config_path
 
     opts = options(ctx)
     target = opts.config or config_path()
@@ -113,24 +117,27 @@ def init(
     env_name = None
     if store is PasswordStore.ENV:
         env_name = ask.text("Name of the environment variable", password_env, "SHOP_PASSWORD")
-    elif store is PasswordStore.KEYRING:
-        _save_in_keyring(ask, user)
     target_url = ask.text("Notification target (Apprise URL, empty: none)", notify_url, "")
     when = Schedule(ask.choice("Schedule", schedule, Schedule, "cron"))
-    minutes = int(ask.text("Minutes between runs", None if every is None else str(every), "30"))
-    if not 1 <= minutes <= 1440:
-        raise ConfigError(f"{minutes} minutes", key="--every", fix="give 1 to 1440 minutes")
+    minutes = ask.number("Minutes between runs", every, 30)
+    if minutes not in SCHEDULE_MINUTES:
+        raise ConfigError(
+            f"every {minutes} minutes cannot be scheduled evenly",
+            key="--every",
+            fix=f"choose one of {', '.join(map(str, SCHEDULE_MINUTES))}",
+        )
 
-    _write_config(target, url, user, env_name, target_url)
-    try:
-        load_settings(target)  # what `run` will read, checked now
-    except ConfigError:
-        target.unlink()
-        raise
-    opts.console.print(f"Wrote {target}")
+    _write_config(target, url, user, env_name, target_url)  # checked before it replaces
+    opts.console.print(f"Wrote {target}", highlight=False)
+    if store is PasswordStore.KEYRING:
+        _save_in_keyring(ask, user)
     if ask.confirm("Check the portal now (probe: read-only)?", True, probe):
         _probe(opts, target)
     _print_schedule(opts, when, minutes, target, env_name, store)
+
+
+#: Intervals cron and systemd can keep evenly (a divisor of an hour, or of a day in hours).
+SCHEDULE_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
 
 
 class _Asker:
@@ -149,6 +156,13 @@ class _Asker:
                 )
             return default
         return str(typer.prompt(question, default=default, show_default=bool(default)))
+
+    def number(self, question: str, given: int | None, default: int) -> int:
+        if given is not None:
+            return given
+        if self.quiet:
+            return default
+        return int(typer.prompt(question, default=default, type=int))
 
     def choice(
         self, question: str, given: StrEnum | None, kinds: type[StrEnum], default: str
@@ -186,11 +200,11 @@ def _save_in_keyring(ask: _Asker, username: str) -> None:
 
     from assistant.app.settings import KEYRING_SERVICE
 
-    if keyring.get_password(KEYRING_SERVICE, username) is not None:
-        return
     try:
+        if keyring.get_password(KEYRING_SERVICE, username) is not None:
+            return
         keyring.set_password(KEYRING_SERVICE, username, ask.secret(f"Password for {username}"))
-    except KeyringError as exc:
+    except KeyringError as exc:  # no backend (a headless server): say what else works
         raise ConfigError(
             f"the system keyring cannot store it ({exc})",
             key="--password-store",
@@ -199,8 +213,8 @@ def _save_in_keyring(ask: _Asker, username: str) -> None:
 
 
 def _toml(value: str) -> str:
-    # A TOML basic string takes JSON's escapes.
-    return json.dumps(value)
+    # A TOML basic string takes JSON's escapes (but not its surrogate pairs: keep non-ASCII).
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _write_config(
@@ -217,15 +231,31 @@ def _write_config(
     if env_name:
         lines.append(f"password_env = {_toml(env_name)}")
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    target.chmod(0o600)  # the notification URL may hold a token
+    # Written beside the target (0600 from the start: the notification URL may hold a
+    # token), checked as `run` will read it, and only then put in place: a bad answer or
+    # a bad environment never costs the user the config file they had.
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=".config.", suffix=".toml")
+    draft = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(lines) + "\n")
+        load_settings(draft)
+        os.replace(draft, target)
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def _probe(opts: Options, config: Path) -> None:
+    """Check the portal with the new file (and the global options given); a failure is
+    reported, not fatal: the file is written and the schedule still to be printed."""
     from assistant.app.service import probe_portal
+    from assistant.domain.errors import AssistantError
 
-    settings = load_settings_for(Options(config=config, verbose=opts.verbose))
-    report = probe_portal(settings, None)
+    try:
+        report = probe_portal(load_settings_for(replace(opts, config=config)), None)
+    except AssistantError as exc:
+        opts.err_console.print(f"probe: {exc}", markup=False, highlight=False)
+        return
     for done in report.steps:
         result = "ok" if done.ok else "MISSING " + ", ".join([*done.missing, done.error or ""])
         _plain(opts, f"  {done.name}: {result.rstrip(', ')}")
@@ -257,12 +287,16 @@ def _print_schedule(
             "or env for unattended use."
         )
     needs = f"{env_name}=... " if env_name else ""
-    hours = max(1, minutes // 60)
+    hours = minutes // 60
     cron = f"*/{minutes} * * * *" if minutes < 60 else f"0 */{hours} * * *"
     calendar = f"*:0/{minutes}" if minutes < 60 else f"0/{hours}:00"
+    if minutes == 1440:
+        cron, calendar = "0 9 * * *", "09:00"
     if when is Schedule.CRON:
         _plain(opts, "Add this line with `crontab -e`:")
-        _plain(opts, f"{cron}  {needs}{command} >> $HOME/order-assistant.log 2>&1")
+        # umask: the log holds order numbers and advice, the user's only like the journal
+        log_file = "$HOME/order-assistant.log"
+        _plain(opts, f"{cron}  umask 077; {needs}{command} >> {log_file} 2>&1")
     elif when is Schedule.SYSTEMD:
         env_line = (
             f"EnvironmentFile=%h/.config/order-assistant/env     # {env_name}=...\n"

@@ -286,7 +286,7 @@ def _rejected(ctx: Ctx, *, gone: bool = False) -> Result:
         else "The seller rejected the cancellation."
     )
     if ctx.fraud:
-        why = "The seller rejected the cancellation and the user says they are a fraud."
+        why = f"{what} The user says the seller is a fraud."
         text = "Open a dispute (or report the seller) in 'Refunds & disputes'."
         return (
             [advise(AdviceKind.DISPUTE, text, "rejected.fraud", why)],

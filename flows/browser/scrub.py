@@ -21,23 +21,41 @@ MARK = "REDACTED"
 SECRET_HEADERS = frozenset(
     {"cookie", "set-cookie", "authorization", "proxy-authorization", "x-csrf-token"}
 )
-#: Form and JSON fields whose values are secrets: exact names, and any name ending in one
-#: of the words (a real portal's ``_tb_token_``, ``csrf``, ``x-csrf``, ``sessionToken``...;
-#: not ``token_title``, a label).
+#: Form fields whose values are secrets (``name=value`` bodies and query strings): these
+#: names, and any name ending in one of the words below.
 SECRET_FIELDS = ("password", "code", "otp")
+#: In pages, scripts and JSON: a name ending in one of these words (a real portal's
+#: ``_tb_token_``, ``csrf``, ``x-csrf-token``, ``sessionToken``; not ``token_title``).
 SECRET_WORDS = ("token", "csrf", "password", "secret")
-_NAME = r"(?:" + "|".join(SECRET_FIELDS) + r"|[\w.-]*(?:" + "|".join(SECRET_WORDS) + r")_*)"
-_CSRF_IN_HTML = re.compile(
-    r'name="' + _NAME + r'"\s+value="([^"]+)"|value="([^"]+)"\s+name="' + _NAME + '"',
+_WORD_NAME = r"[\w.-]*(?:" + "|".join(SECRET_WORDS) + r")_*"
+_FORM_NAME = r"(?:" + "|".join(SECRET_FIELDS) + "|" + _WORD_NAME + ")"
+_FIELD_IN_BODY = re.compile(r"(?:^|[?&;])" + _FORM_NAME + r"=([^&\s\"'<>]+)", re.IGNORECASE)
+#: ``<input name=... value=...>`` / ``<meta name=... content=...>``, attributes in any order.
+_TAG = re.compile(r"<(?:input|meta)\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SECRET_NAME = re.compile(_WORD_NAME + "$", re.IGNORECASE)
+#: ``"token": "..."`` in JSON, ``csrfToken: '...'`` in a script, and the same JSON escaped
+#: inside another JSON string (a trace).
+_FIELD_IN_CODE = re.compile(
+    r"""(?:\\?["'])?"""
+    + _WORD_NAME
+    + r"""(?:\\?["'])?\s*[:=]\s*\\?["']([^"'\\\s]+)\\?["']""",
     re.IGNORECASE,
 )
-_FIELD_IN_BODY = re.compile(r"(?:^|&)" + _NAME + r"=([^&\s\"']+)", re.IGNORECASE)
-#: ``"token": "..."`` in a JSON body, a script's config object, or the same JSON escaped
-#: inside another JSON string (a trace).
-_FIELD_IN_JSON = re.compile(
-    r'\\?"' + _NAME + r'\\?"\s*:\s*\\?"([^"\\]{8,})\\?"', re.IGNORECASE
-)
 _COOKIE_VALUE = re.compile(r"(?:^|[;,]\s*)[\w.-]+=([^;,\s]+)")
+
+
+def token_like(value: str) -> bool:
+    """Whether a value found next to a secret-sounding name looks like a secret: long, no
+    spaces, letters and digits mixed. A label ("Forgot your password?"), a flag ("true")
+    or an order number must never be learned: every copy of it would be scrubbed, in the
+    page text and in the HAR's own JSON, and the recording would no longer replay."""
+    return (
+        len(value) >= 8
+        and not any(c.isspace() for c in value)
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+    )
 
 
 class SecretSet:
@@ -47,17 +65,20 @@ class SecretSet:
         self.values: set[str] = {v for v in known if v and len(v) >= 4}
 
     def add(self, value: str | None) -> None:
-        if value and len(value) >= 4 and value != MARK:
+        """A value learned from the recording (a cookie, a token), if it looks like one."""
+        if value and value != MARK and token_like(value):
             self.values.add(value)
 
     def learn_from(self, text: str) -> None:
         """Pick up CSRF tokens and secret fields from a page, a script or a POST body."""
-        for match in _CSRF_IN_HTML.finditer(text):
-            self.add(match.group(1) or match.group(2))
-        for match in _FIELD_IN_BODY.finditer(text):
-            self.add(match.group(1))
-        for match in _FIELD_IN_JSON.finditer(text):
-            self.add(match.group(1))
+        for tag in _TAG.finditer(text):
+            found = _ATTR.finditer(tag.group(0))
+            attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in found}
+            if _SECRET_NAME.match(attrs.get("name", "")):
+                self.add(attrs.get("value") or attrs.get("content"))
+        for pattern in (_FIELD_IN_BODY, _FIELD_IN_CODE):
+            for match in pattern.finditer(text.replace("&amp;", "&")):
+                self.add(match.group(1))
 
     def scrub(self, text: str) -> str:
         for value in sorted(self.values, key=len, reverse=True):

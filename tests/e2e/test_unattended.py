@@ -157,7 +157,7 @@ def test_init_in_a_terminal_writes_a_config_the_next_run_works_with(
         child.expect(prompt)
         child.sendline(answer)
     child.expect("every text and control|matches the")
-    child.expect(r"\*/30 \* \* \* \*  SHOP_PASSWORD=\.\.\. .*--config .*config\.toml")
+    child.expect(r"\*/30 \* \* \* \*  umask 077; SHOP_PASSWORD=\.\.\. .*--config .*config\.toml")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
