@@ -124,7 +124,15 @@ class PortalProfile(BaseModel):
         return result
 
     def english_reason(self, label: str) -> str:
-        """The assistant's name of a reason the portal shows (the label itself if unknown)."""
+        """The assistant's name of a reason the portal shows (the label itself if unknown).
+
+        A label spelled exactly as one of the profile's wins over the ``norm`` variants:
+        "Otros motivos" is "Other reasons", not "Other reason(s)" ("Otro(s) motivo(s)").
+        """
+        shown = " ".join(label.split())
+        for english, local in self.reasons.items():
+            if " ".join(local.split()) == shown:
+                return english
         for english, local in self.reasons.items():
             if same(local, label):
                 return english

@@ -21,6 +21,17 @@ from flows.portal import Credentials, Portal
 from flows.profile import PortalProfile, load_profile
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.flows import MakePortal
+from tests.support.portal import ALL_SKINS
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every flow test runs on the three portals, unless it names its skins itself."""
+    if "portal_skin" not in metafunc.fixturenames:
+        return
+    markers = metafunc.definition.iter_markers("parametrize")
+    named = any("portal_skin" in str(marker.args[0]) for marker in markers)
+    if not named and metafunc.definition.get_closest_marker("skin") is None:
+        metafunc.parametrize("portal_skin", ALL_SKINS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -16,11 +16,12 @@ from assistant.domain.errors import NotCancellableError, PortalError
 from assistant.domain.models import CancellationAnswer, OrderStatus, PortalAction
 from flows.portal import Portal
 from flows.profile import load_profile
-from mock_site.faults import Fault
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.flows import REASONS, MakePortal
+from tests.support.orders import SCENARIO_ORDER
+from tests.support.portal import set_faults
 
-ORDER = "8211279521850032"
+ORDER = SCENARIO_ORDER
 SKINS = pytest.mark.parametrize("portal_skin", ["real", "real-es"])
 TEXT = "Hello, I asked to cancel this order. Please do not ship it."
 
@@ -35,12 +36,6 @@ def cancel(made: Portal, now: datetime, **kwargs: Any) -> Any:
     kwargs.setdefault("report_supplier", False)
     kwargs.setdefault("before_submit", lambda _: None)
     return made.cancel(ORDER, now=now, **kwargs)
-
-
-def install_faults(portal: PortalHandle, faults: list[dict[str, Any]]) -> None:
-    state = portal.server.portal
-    with state.lock:
-        state.faults = [Fault.model_validate(f).model_dump() for f in faults]
 
 
 def requests_of(portal: PortalHandle) -> list[dict[str, Any]]:
@@ -153,7 +148,7 @@ def test_redirect_to_a_foreign_site_stops_before_typing(
     portal: PortalHandle, make_portal: MakePortal, now: datetime
 ) -> None:
     foreign = portal.url.replace("127.0.0.1", "localhost")  # another site, same server
-    install_faults(portal, [{"path": r"^/p/order/", "redirect": foreign + "/passport/login.htm"}])
+    set_faults(portal, [{"path": r"^/p/order/", "redirect": foreign + "/passport/login.htm"}])
 
     with pytest.raises(PortalError, match="another site"):
         zero_config(make_portal, signed_in=False).read_order(ORDER, now)

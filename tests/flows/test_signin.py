@@ -13,6 +13,7 @@ from assistant.domain.errors import NeedsUserError, SignInError
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.flows import MakePortal
 from tests.support.orders import SCENARIO_ORDER
+from tests.support.skins import message
 
 WRONG_PASSWORD = "Your account name or password is incorrect."
 
@@ -29,7 +30,7 @@ def test_wrong_password_quotes_the_portal(
     with pytest.raises(SignInError) as raised:
         make_portal(signed_in=False, password="not-the-password").read_order(SCENARIO_ORDER, now)
 
-    assert WRONG_PASSWORD in str(raised.value)
+    assert message(portal, WRONG_PASSWORD) in str(raised.value)  # as the portal said it
     assert sign_ins(portal) == 0
     assert not state_file.exists()
 
