@@ -28,7 +28,6 @@ class OrderFileError(ConfigError, ValueError):
         super().__init__(problem, key=where, fix="correct the order file and run again")
         self.path = path
         self.field = field
-        self.problem = problem
 
 
 def load_order(path: Path) -> Order:
