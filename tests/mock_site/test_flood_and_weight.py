@@ -15,6 +15,7 @@ from test_real_skin_http import DETAIL, OPERATION, RealBuyer
 
 from mock_site.__main__ import main as cli_main
 from mock_site.weight import REAL, parse_cli
+from tests.support.portal import wait_until
 
 REASON = "I ordered the wrong product(s)"
 
@@ -250,10 +251,11 @@ def test_a_heavy_page_runs_its_scripts_and_sends_its_beacons(page: Page, portal)
         page.goto(f"{portal.url}/orders/{MAIN}")
         page.wait_for_function("window.__mockWeight === 24")
         expect(page.get_by_role("button", name="Cancel order")).to_be_visible()
-        deadline = time.monotonic() + 10
-        while portal.state()["page_weight"]["beacons_total"] < REAL.beacons:
-            assert time.monotonic() < deadline, "the beacons never arrived"
-            page.wait_for_timeout(50)  # bounded polling of the control API, no fixed wait
+        wait_until(
+            lambda: portal.state()["page_weight"]["beacons_total"] >= REAL.beacons,
+            timeout=10,
+            what="the page's beacons",
+        )
         served = portal.state()["page_weight"]["served"]
         assert served["script"] == 24 and served["image"] == 18
     finally:
