@@ -75,6 +75,7 @@ def _digest(text: str) -> str:
 
 
 def _problem(failure: AssistantError | None) -> str | None:
+    """What an account-level failure is called in a message; None for any other."""
     for kind, words in _ACCOUNT_PROBLEMS:
         if isinstance(failure, kind):
             return words
@@ -88,7 +89,7 @@ def notices_for(reports: Sequence[CaseReport], *, notify_done: bool) -> list[Not
         if r.planned:
             continue
         problem = _problem(r.failure)
-        if problem is not None and r.failure is not None:  # (the second: for the types)
+        if r.failure is not None and problem is not None:
             key = f"{r.account}:problem:{_digest(problem)}"
             found.setdefault(
                 key,

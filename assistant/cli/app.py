@@ -51,11 +51,18 @@ class AssistantGroup(TyperGroup):
             if param.param_type_name == "option"
             for name in param.opts
         }
+
+        def option_of(arg: str) -> tuple[str, int]:
+            """The option's name (``-vv`` counts as ``-v``) and how many words it takes."""
+            name = arg.split("=", 1)[0]
+            if name.startswith("-v") and set(name[1:]) == {"v"}:
+                name = "-v"
+            return name, 2 if takes_value.get(name) and "=" not in arg else 1
+
         front: list[str] = []
         index = 0
         while index < len(args) and args[index].startswith("-") and args[index] != "--":
-            name = args[index].split("=", 1)[0]
-            width = 2 if takes_value.get(name) and "=" not in args[index] else 1
+            width = option_of(args[index])[1]
             front += args[index : index + width]
             index += width
         if index >= len(args) or args[index] == "--":
@@ -71,13 +78,12 @@ class AssistantGroup(TyperGroup):
             if arg == "--":
                 rest += tail[position:]
                 break
-            name = arg.split("=", 1)[0]
-            if name.startswith("-v") and set(name[1:]) == {"v"}:
-                name = "-v"  # -vv: the counted flag, given twice
-            width = 2 if takes_value.get(name) and "=" not in arg else 1
-            if name in takes_value and name not in own and position + width > len(tail):
-                raise typer.BadParameter("needs a value (the last word had none)", param_hint=name)
+            name, width = option_of(arg)
             if name in takes_value and name not in own:
+                if position + width > len(tail):
+                    raise typer.BadParameter(
+                        "needs a value (the last word had none)", param_hint=name
+                    )
                 moved += tail[position : position + width]
                 position += width
                 continue

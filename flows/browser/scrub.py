@@ -76,8 +76,9 @@ class SecretSet:
             attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in found}
             if _SECRET_NAME.match(attrs.get("name", "")):
                 self.add(attrs.get("value") or attrs.get("content"))
+        unescaped = text.replace("&amp;", "&")  # query strings inside HTML attributes
         for pattern in (_FIELD_IN_BODY, _FIELD_IN_CODE):
-            for match in pattern.finditer(text.replace("&amp;", "&")):
+            for match in pattern.finditer(unescaped):
                 self.add(match.group(1))
 
     def scrub(self, text: str) -> str:
