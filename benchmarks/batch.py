@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from assistant.app.service import run_due
-from assistant.app.settings import Account, Settings
+from assistant.app.settings import Account, Pacing, Settings
 from assistant.journal.store import open_journal
 from benchmarks import procstat
 from benchmarks.scenario import ACCOUNTS, NOW
@@ -57,6 +57,9 @@ def run_batch(
         ],
         concurrency=concurrency,
         min_orders_per_context=1,  # exactly `concurrency` contexts, however few orders
+        # Pacing off: the benchmark measures the machine, not the safe pace of an account
+        # (which would make every figure "N actions x 3-5 s").
+        pacing=Pacing(min_seconds=0, jitter_seconds=0, per_hour=0),
         now=NOW,
     )
     with open_journal(settings.journal_path) as journal:

@@ -15,10 +15,13 @@ from pydantic import SecretStr
 
 from benchmarks import floor
 from benchmarks.scenario import ACCOUNTS, NOW
+from flows.browser.sessions import SessionFile, SessionKey
 from flows.portal import Credentials, Portal
 from flows.profile import PortalProfile, load_profile
 from flows.session import launched_browser
 
+#: The benchmark's own session key (saved sessions are always encrypted).
+BENCH_KEY = SessionKey(bytes(32), "environment")
 REASONS = ["I ordered the wrong product(s)", "Other reason(s)"]
 MESSAGE = "Hello, I have requested the cancellation of this order. Please do not ship it."
 
@@ -96,7 +99,8 @@ def run_flows(
     counter = [0]
 
     def portal(browser: Any, prof: PortalProfile = profile, state: Path | None = saved) -> Portal:
-        p = Portal(browser, base_url=base_url, profile=prof, credentials=creds, storage_state=state)
+        session = SessionFile(state, account["email"], BENCH_KEY) if state else None
+        p = Portal(browser, base_url=base_url, profile=prof, credentials=creds, session=session)
         p.context.on("request", lambda _req: counter.__setitem__(0, counter[0] + 1))
         return p
 

@@ -8,11 +8,11 @@ message flows on them. It never decides anything: that is the policy's job.
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,17 +24,22 @@ from playwright.sync_api import Error as PlaywrightError
 from pydantic import SecretStr
 
 from assistant.domain.errors import (
+    AntiBotError,
     NeedsUserError,
     OrderNotFoundError,
     PortalChangedError,
+    PortalError,
     SignInError,
 )
 from assistant.domain.models import Order
 from flows.browser.handle import browser_boundary
+from flows.browser.sessions import SessionFile
 from flows.cancel import CancelResult, cancel_order
+from flows.challenge import anti_bot_error, challenge_on, challenge_text
 from flows.messages import ChatMessage, ThreadPage, read_thread, send_message
 from flows.order_page import OrderPage
 from flows.orders_page import OrdersPage, OrderSummary
+from flows.pacing import Pace, Pacer
 from flows.profile import PortalProfile, detect_profile
 from flows.retry import retry_safe
 from flows.routes import RouteCache, path_of, pattern_of
@@ -43,7 +48,6 @@ from flows.session import (
     evidence_screenshot,
     install_nuisance_handlers,
     new_context,
-    save_storage_state,
 )
 from flows.signin import SignInPage, sign_in
 from flows.steps import step
@@ -98,26 +102,32 @@ class Portal:
         base_url: str,
         profile: PortalProfile,
         credentials: Credentials,
-        storage_state: Path | None = None,
+        session: SessionFile | None = None,
         timeout_ms: float = 15_000,
         block_assets: bool = True,
         context_options: dict[str, Any] | None = None,
         gate: SignInGate | None = None,
         allowed_origins: Sequence[str] = (),
         routes_file: Path | None = None,
+        pacer: Pacer | None = None,
+        state: dict[str, Any] | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Spaces this account's page loads and submits (shared by its workers).
+        self.pacer = pacer or Pacer(Pace())
         self.profile = profile
         self.credentials = credentials
-        self.storage_state = storage_state
+        #: The account's saved sign-in (encrypted on disk), read once and written after a
+        #: sign-in; None: nothing is saved (the sign-in lives as long as the context).
+        self.session = session
         self.sign_ins = 0
         # A refused sign-in is final for this run: trying again per order would only
         # lock the account (the portal locks after a few failures).
         self.gate = gate or SignInGate()
         #: Besides the portal's own site (other ports, a ``login.`` host): extra origins.
         self.allowed_origins = [*profile.allowed_origins, *allowed_origins]
-        if routes_file is None and storage_state is not None:
-            routes_file = storage_state.parent / "routes.json"
+        if routes_file is None and session is not None:
+            routes_file = session.path.parent / "routes.json"
         self.routes = RouteCache(routes_file, _origin_of(self.base_url))
         self._profile_checked = not profile.auto_detect
         self._login_generation = self.gate.generation
@@ -129,7 +139,8 @@ class Portal:
             self.context: BrowserContext = new_context(
                 browser,
                 base_url=self.base_url,
-                storage_state=storage_state,
+                # ``state``: a sign-in handed over by another context (a recording's).
+                storage_state=state or (session.load() if session is not None else None),
                 block_assets=block_assets,
                 timeout_ms=timeout_ms,
                 **(context_options or {}),
@@ -204,13 +215,16 @@ class Portal:
     def open(self, path: str, ready: Locator) -> None:
         """Go to a page of the portal, signing in first if the portal asks for it."""
         signin = SignInPage(self.page, self.profile)
+        check = challenge_text(self.page, self.profile)
 
         def go() -> None:
             self.page.goto(path if "://" in path else self.base_url + path)
             check_origin(self.page, self.base_url, self.allowed_origins)
-            ready.or_(signin.email).or_(signin.password).first.wait_for()
+            ready.or_(signin.email).or_(signin.password).or_(check).first.wait_for()
 
+        self.pacer.wait(f"open {path}")
         retry_safe(go, what=f"open {path}")
+        self._stop_if_challenged()
         if signin.is_showing():
             self._sign_in(ready, go, signin)
 
@@ -235,14 +249,17 @@ class Portal:
 
     def _take_saved_login(self) -> bool:
         """Load the cookies another context of this account saved; False if there are none."""
-        if self.storage_state is None or not self.storage_state.is_file():
-            return False
-        cookies = json.loads(self.storage_state.read_text("utf-8")).get("cookies", [])
+        cookies = self.session.cookies() if self.session is not None else []
         if not cookies:
             return False
-        self.context.add_cookies(cookies)
+        self.context.add_cookies(cookies)  # type: ignore[arg-type]  # SetCookieParam dicts
         self._login_generation = self.gate.generation
         return True
+
+    def signed_in_state(self) -> dict[str, Any]:
+        """This context's cookies and storage, for another context of the same account."""
+        with browser_boundary(self.browser):
+            return dict(self.context.storage_state())
 
     def _sign_in_once(self, ready: Locator) -> None:
         # the password goes to the portal's own site only
@@ -262,8 +279,8 @@ class Portal:
             done=ready,
         )
         self.sign_ins += 1
-        if self.storage_state is not None:
-            save_storage_state(self.context, self.storage_state)
+        if self.session is not None:
+            self.session.save(dict(self.context.storage_state()))
 
     def check_profile(self) -> None:
         """With the default profile, switch to the bundled one the portal's pages call for.
@@ -349,10 +366,33 @@ class Portal:
             self.routes.learn(order_detail=pattern_of(self.page.url, order_id))
         return order_page
 
+    def _stop_if_challenged(self, order_id: str | None = None) -> None:
+        challenge = challenge_on(self.page, self.profile)
+        if challenge is not None:
+            raise anti_bot_error(challenge, self.page, order_id)
+
+    @contextmanager
+    def _step(self, name: str, order_id: str | None = None) -> Iterator[None]:
+        """A flow step; a failure while the page shows an anti-bot check is that check.
+
+        A submit answered with a "punish" page, a list whose data call was refused: the
+        flow only sees a control that never appears, the page says why.
+        """
+        try:
+            with step(name, order_id=order_id, url=self.base_url):
+                yield
+        except AntiBotError:
+            raise
+        except PortalError as exc:
+            challenge = challenge_on(self.page, self.profile)
+            if challenge is None:
+                raise
+            raise anti_bot_error(challenge, self.page, order_id) from exc
+
     # -- flows ----------------------------------------------------------------------------
     def read_order(self, order_id: str, now: datetime) -> Order:
         """Find the order and read it whole, refund progress included."""
-        with step("read order", order_id=order_id, url=self.base_url):
+        with self._step("read order", order_id):
             return self.goto_order(order_id).read(order_id, now)
 
     def cancel(
@@ -365,7 +405,12 @@ class Portal:
         before_submit: Callable[[dict[str, object]], None],
     ) -> CancelResult:
         """Cancel or request cancellation on the order's page (verified, at most once)."""
-        with step("cancel order", order_id=order_id, url=self.base_url):
+
+        def paced_submit(details: dict[str, object]) -> None:
+            self.pacer.wait("submit the cancellation")
+            before_submit(details)
+
+        with self._step("cancel order", order_id):
             self.goto_order(order_id)
             return cancel_order(
                 self.page,
@@ -374,7 +419,7 @@ class Portal:
                 reasons=reasons,
                 report_supplier=report_supplier,
                 now=now,
-                before_submit=before_submit,
+                before_submit=paced_submit,
             )
 
     def goto_thread(self, order_id: str) -> None:
@@ -408,24 +453,29 @@ class Portal:
         self, order_id: str, text: str, *, before_send: Callable[[], None] = lambda: None
     ) -> bool:
         """Send a message to the order's seller unless it is already in the thread."""
-        with step("message the seller", order_id=order_id, url=self.base_url):
+
+        def paced_send() -> None:
+            self.pacer.wait("send the message")
+            before_send()
+
+        with self._step("message the seller", order_id):
             self.goto_thread(order_id)
-            return send_message(self.page, self.profile, order_id, text, before_send=before_send)
+            return send_message(self.page, self.profile, order_id, text, before_send=paced_send)
 
     def read_messages(self, order_id: str) -> list[ChatMessage]:
         """The order's chat with the seller."""
-        with step("read the seller's messages", order_id=order_id, url=self.base_url):
+        with self._step("read the seller's messages", order_id):
             self.goto_thread(order_id)
             return read_thread(self.page, self.profile, order_id)
 
     def list_orders(self, limit: int = 1000) -> list[OrderSummary]:
         """Every order of the account as the list shows it ("View orders" pressed as needed)."""
-        with step("list orders", url=self.base_url):
+        with self._step("list orders"):
             orders = self.open_orders()
             orders.load_all(limit)
             return orders.summaries()
 
     def ensure_signed_in(self) -> None:
         """Open the orders list, signing in if needed (saves the login state)."""
-        with step("sign in", url=self.base_url):
+        with self._step("sign in"):
             self.open_orders()

@@ -7,11 +7,8 @@ nobody records, navigation outside the portal's origin stopped.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,15 +51,18 @@ def new_context(
     browser: Browser,
     *,
     base_url: str,
-    storage_state: Path | None = None,
+    storage_state: dict[str, Any] | None = None,
     block_assets: bool = True,
     timeout_ms: float = 15_000,
     allowed_origins: Sequence[str] = (),
     **extra: Any,
 ) -> BrowserContext:
     """A context for one account: its saved login (if any), the time-outs, and asset blocking."""
-    state = str(storage_state) if storage_state and storage_state.is_file() else None
-    context = browser.new_context(base_url=base_url, storage_state=state, **extra)
+    context = browser.new_context(
+        base_url=base_url,
+        storage_state=storage_state,  # type: ignore[arg-type]  # a StorageState dict
+        **extra,
+    )
     context.set_default_timeout(timeout_ms)
     context.set_default_navigation_timeout(timeout_ms * 2)
     if block_assets:
@@ -200,18 +200,3 @@ def evidence_screenshot(page: Page, path: Path, *, full_page: bool = False) -> s
         log.warning("no screenshot %s: %s", path.name, first_line(exc))
         return None
     return str(path)
-
-
-def save_storage_state(context: BrowserContext, path: Path) -> None:
-    """Save the login state with owner-only permissions from the first byte (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    state = context.storage_state()
-    # mkstemp: 0600 and a name of its own, so two writers never share a half-written file.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -16,7 +16,7 @@ import pyotp
 from playwright.sync_api import Locator, Page
 from pydantic import SecretStr
 
-from assistant.domain.errors import NeedsUserError, PortalChangedError, SignInError
+from assistant.domain.errors import AntiBotError, NeedsUserError, PortalChangedError, SignInError
 from flows.controls import control, field, shown
 from flows.profile import PortalProfile
 
@@ -104,10 +104,12 @@ def sign_in(
     done.or_(form.refused).or_(form.code).or_(form.code_page).or_(form.captcha).first.wait_for()
     _raise_if_refused(form, page, username, done)
     if form.captcha.first.is_visible():
-        raise NeedsUserError(
-            'the portal asks for a captcha ("Please slide to verify")',
+        raise AntiBotError(
+            'the portal asks for a captcha ("Please slide to verify") at sign-in',
+            challenge="captcha",
             url=page.url,
-            fix="sign in to the portal yourself in a browser to clear the check, then run again",
+            fix="the assistant leaves the account alone for a cool-down (`order-assistant "
+            "status` shows until when); to go on sooner, sign in with `order-assistant login`",
         )
     boxes = None if done.first.is_visible() else form._code_boxes()
     if form.code.is_visible() or boxes:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import httpx
 
+from flows.browser.sessions import new_key
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "assistant"]
 ORDERS = {
@@ -62,6 +64,12 @@ def main() -> int:
             "ORDER_ASSISTANT_PASSWORD": "demo-pass-2026",
             "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
             "ORDER_ASSISTANT_CONFIG": str(data_dir / "none.toml"),
+            # A key of the demo's own for its saved sign-in (no keyring on most servers).
+            "ORDER_ASSISTANT_SESSION_KEY": new_key(),
+            # The bundled portal is no marketplace: a light pace keeps the demo short
+            # (a real portal gets the defaults: 3-5 s between actions, 240 an hour).
+            "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0.3",
+            "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0.3",
         }
 
         def assistant(*args: str) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flows.browser.sessions import new_key
 from mock_site.server import MockPortal
 
 
@@ -21,4 +22,14 @@ def cli_env(portal: MockPortal, data_dir: str) -> dict[str, str]:
         "ORDER_ASSISTANT_DATA_DIR": data_dir,
         "ORDER_ASSISTANT_CONFIG": str(Path(data_dir) / "none.toml"),
         "ORDER_ASSISTANT_NOW": portal.state()["now"],
+        "ORDER_ASSISTANT_SESSION_KEY": new_key(),
+        **NO_PACING,
     }
+
+
+#: A mock portal has no flood defence unless a scenario turns it on: no pacing.
+NO_PACING = {
+    "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0",
+    "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0",
+    "ORDER_ASSISTANT_PACING__PER_HOUR": "0",
+}

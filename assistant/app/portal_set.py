@@ -22,6 +22,8 @@ from flows.browser.handle import BrowserHandle, browser_alive
 if TYPE_CHECKING:
     from flows.browser.recording import Recording
     from flows.browser.replay import HarReplayer
+    from flows.browser.sessions import SessionFile, SessionKey
+    from flows.pacing import Pacer
     from flows.portal import Credentials, Portal, SignInGate
 
 
@@ -40,23 +42,40 @@ class Session:
 
 @dataclass(frozen=True)
 class Login:
-    """What every worker needs to sign in to one account: credentials and the shared gate."""
+    """What every worker of one account shares: credentials, sign-in gate and pacer."""
 
     credentials: Credentials
     gate: SignInGate
+    pacer: Pacer
+    #: The account's saved sign-in, encrypted with the session key.
+    session: SessionFile
 
 
-def logins_for(accounts: list[Account]) -> dict[str, Login]:
-    """Credentials resolved once (environment, keyring), a gate per account."""
+def logins_for(settings: Settings, accounts: list[Account]) -> dict[str, Login]:
+    """Credentials and the session key resolved once (environment, keyring), in the
+    calling thread (a keyring backend need not be thread-safe); a gate and a pacer per
+    account."""
+    from assistant.app.safety import pacer_for
+    from flows.browser.sessions import resolve_key
     from flows.portal import Credentials, SignInGate
 
+    key = resolve_key()
     return {
         account.username: Login(
             Credentials(account.username, account.resolved_password(), account.totp_secret),
             SignInGate(),
+            pacer_for(settings, account.username),
+            saved_session(settings, account.username, key),
         )
         for account in accounts
     }
+
+
+def saved_session(settings: Settings, username: str, key: SessionKey | None) -> SessionFile:
+    """The account's saved-session file, opened with ``key``."""
+    from flows.browser.sessions import SessionFile
+
+    return SessionFile(saved_login_path(settings, username), username, key)
 
 
 class PortalSet:
@@ -116,12 +135,13 @@ class PortalSet:
         from flows.portal import Portal
 
         login = self.logins[account.username]
+        options.setdefault("pacer", login.pacer)
         return Portal(
             self.browser,
             base_url=self.settings.portal_url,
             profile=self.profile,
             credentials=login.credentials,
-            storage_state=saved_login_path(self.settings, account.username),
+            session=login.session,
             timeout_ms=self.settings.timeout_ms,
             gate=login.gate,
             **options,
@@ -132,15 +152,19 @@ class PortalSet:
         recording, replayer = self.session.recording, self.session.replayer
         if recording is not None:
             # Sign in where nothing records it; the recorded context reuses the login.
+            # (Handed over in memory: without a session key nothing is saved on disk.)
             with self._make(account) as signing_in:
                 signing_in.ensure_signed_in()
+                signed_in = signing_in.signed_in_state()
+            options = recording.context_options()
             portal = stack.enter_context(
-                self._make(account, block_assets=False, context_options=recording.context_options())
+                self._make(account, block_assets=False, context_options=options, state=signed_in)
             )
             portal.start_recording(recording)
             stack.callback(portal.stop_recording, recording)  # runs before the close
         elif replayer is not None:
-            portal = stack.enter_context(self._make(account, block_assets=False))
+            # Nothing reaches a portal: a replay is not paced.
+            portal = stack.enter_context(self._make(account, block_assets=False, pacer=None))
             portal.replay(replayer)
         else:
             portal = stack.enter_context(self._make(account))

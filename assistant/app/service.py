@@ -20,10 +20,22 @@ from typing import TYPE_CHECKING
 
 from assistant.app.portal_set import Login, PortalSet, Session, logins_for
 from assistant.app.runner import RECORDED_OUTCOME, CaseReport, Runner
+from assistant.app.safety import (
+    ACTIONS_PER_ORDER,
+    active_cooldown,
+    cooling_down,
+    start_cooldown,
+)
 from assistant.app.schedule import make_clock
 from assistant.app.settings import Account, Settings
 from assistant.app.workers import Emit, Job, JobQueue, Work, run_jobs
-from assistant.domain.errors import ConfigError, NeedsUserError, PortalError
+from assistant.domain.errors import (
+    AntiBotError,
+    AssistantError,
+    ConfigError,
+    NeedsUserError,
+    PortalError,
+)
 from assistant.domain.models import CaseStatus, Intent, Preferences
 from assistant.journal.kinds import EventKind
 from assistant.journal.store import Case, Journal, open_journal
@@ -87,12 +99,19 @@ def known_secrets(settings: Settings, configured: list[str] | None = None) -> li
     ``configured``: the passwords and TOTP secrets, resolved before the workers started (a
     keyring backend need not be thread-safe); the saved logins' cookies are read now.
     """
+    from flows.browser.sessions import SessionFile, read_envelope, resolve_key
+
     values = list(configured) if configured is not None else settings.secret_values()
-    for state in settings.logins_dir.glob("*.json"):
-        try:
-            cookies = json.loads(state.read_text("utf-8")).get("cookies", [])
-        except (OSError, ValueError):
-            continue
+    key = resolve_key(create=False)
+    for path in settings.logins_dir.glob("*.json"):
+        envelope = read_envelope(path)
+        if envelope is not None:
+            cookies = SessionFile(path, str(envelope.get("account")), key).cookies()
+        else:  # a plain file of an older version, not migrated yet
+            try:
+                cookies = json.loads(path.read_text("utf-8")).get("cookies", [])
+            except (OSError, ValueError, AttributeError):
+                continue
         values.extend(str(cookie.get("value", "")) for cookie in cookies)
     return values
 
@@ -122,6 +141,7 @@ def cancel_orders(
         session.recording.keep_journal(settings.journal_path)
     # Opened (created, migrated) here once, before the workers open their own connections.
     with open_journal(settings.journal_path) as journal:
+        refuse_if_cooling_down(journal, account.username, make_clock(settings)())
         if not dry_run:
             # Every order asked for is journaled before the first is touched: a batch
             # killed half-way leaves the rest as due cases that the next `run` resumes.
@@ -134,7 +154,7 @@ def cancel_orders(
         reports = run_jobs(
             settings,
             JobQueue(jobs),
-            _work_for(settings, logins_for([account]), session, dry_run=dry_run),
+            _work_for(settings, logins_for(settings, [account]), session, dry_run=dry_run),
             workers=_worker_count(settings, session, len(jobs)),
             progress=progress,
         )
@@ -167,29 +187,39 @@ def run_due(
     deadline = time.monotonic() + max_minutes * 60
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
-    with open_journal(settings.journal_path) as journal:
-        due = journal.due_cases(make_clock(settings)())
-    if not due:
-        return []
     reports: list[CaseReport] = []
     jobs: list[Job] = []
     accounts: dict[str, Account] = {}
-    for case in due:
-        try:
-            account = account_for(settings, case.account)
-        except ConfigError as exc:
-            reports.append(
-                CaseReport(case.account, case.order_id, CaseStatus.FAILED, failure=exc, exit_code=2)
-            )
-            continue
-        accounts[account.username] = account
-        jobs.append(Job(len(jobs), account, case.order_id))
+    with open_journal(settings.journal_path) as journal:
+        now = make_clock(settings)()
+        for case in journal.due_cases(now):
+            try:
+                account = account_for(settings, case.account)
+            except ConfigError as exc:
+                status = CaseStatus.FAILED
+                reports.append(
+                    CaseReport(case.account, case.order_id, status, failure=exc, exit_code=2)
+                )
+                continue
+            cooldown = active_cooldown(journal, case.account, now)
+            if cooldown is not None:  # left alone: nothing opened, not signed in
+                reports.append(_held(journal, case, cooling_down(cooldown), now))
+                continue
+            accounts[account.username] = account
+            jobs.append(Job(len(jobs), account, case.order_id))
+    if not reports and not jobs:
+        return []
     queue = JobQueue(jobs, deadline)
     try:
         reports += run_jobs(
             settings,
             queue,
-            _work_for(settings, logins_for(list(accounts.values())), session, hold_blocked=True),
+            _work_for(
+                settings,
+                logins_for(settings, list(accounts.values())),
+                session,
+                hold_blocked=True,
+            ),
             workers=_worker_count(settings, session, len(jobs)),
             progress=progress,
         )
@@ -203,6 +233,13 @@ def run_due(
             queue.left,
         )
     return reports
+
+
+def refuse_if_cooling_down(journal: Journal, account: str, now: datetime) -> None:
+    """Stop a command before it opens anything for an account in a cool-down."""
+    cooldown = active_cooldown(journal, account, now)
+    if cooldown is not None:
+        raise cooling_down(cooldown)
 
 
 def _worker_count(settings: Settings, session: Session | None, jobs: int) -> int:
@@ -231,12 +268,9 @@ def _work_for(
             runner = _runner(settings, journal, session, configured_secrets)
             while (job := jobs.take(prefer=portals.current)) is not None:
                 user = job.account.username
-                blocked = jobs.blocked(user) if hold_blocked else None
-                if blocked is not None:
-                    case = journal.find_case(user, job.order_id)
-                    assert case is not None  # run_due's jobs come from the journal
-                    # Not tried (a person must sign in first), but the journal says so.
-                    emit(job, _held(journal, case, blocked, runner.clock()))
+                held = _held_back(journal, jobs, job, logins[user], runner.clock(), dry_run)
+                if held is not None:
+                    emit(job, held)
                     continue
 
                 def process_job(job: Job = job) -> CaseReport:
@@ -249,9 +283,14 @@ def _work_for(
                     )
 
                 report = _guarded(browser, user, job.order_id, process_job)
-                if hold_blocked and report.needs_user:
+                if isinstance(report.failure, AntiBotError):
+                    # Stop the account at once: its other orders wait out the cool-down.
+                    _cool_down(journal, settings, report, report.failure, runner.clock())
+                    jobs.block(user, report.failure)
+                    portals.close()
+                elif hold_blocked and report.needs_user and report.failure is not None:
                     # a human must sign in; other accounts go on
-                    jobs.block(user, report.error or "a person must sign in")
+                    jobs.block(user, report.failure)
                 if report.failure is not None and not portals.alive:
                     jobs.close()  # the browser is gone: the other orders stay due, untried
                 elif report.browser_failed:
@@ -261,20 +300,83 @@ def _work_for(
     return work
 
 
-def _held(journal: Journal, case: Case, error: str, now: datetime) -> CaseReport:
-    """A due case left alone because its account needs the user: needs_user, retried later."""
-    failure = NeedsUserError(error)
-    payload = {"error": error, "type": type(failure).__name__, "screenshot": None}
-    journal.record(case.id, EventKind.ERROR, payload, now)
+def _cool_down(
+    journal: Journal, settings: Settings, report: CaseReport, error: AntiBotError, now: datetime
+) -> None:
+    """The account met an anti-bot check: its cool-down starts, the case waits it out."""
+    cooldown = start_cooldown(journal, settings, report.account, error, now)
+    case = journal.find_case(report.account, report.order_id)
+    if case is not None and not report.planned:
+        journal.update_case(
+            case.id,
+            status=report.case_status,
+            now=now,
+            next_due=cooldown.until,
+            advice=report.error,
+        )
+    report.next_due = cooldown.until
+
+
+#: Up to this long, an order waits for room in its account's hourly cap; longer, it is
+#: left for the next run (its case stays due).
+PACING_PATIENCE_S = 60.0
+
+
+def _held_back(
+    journal: Journal, jobs: JobQueue, job: Job, login: Login, now: datetime, dry_run: bool
+) -> CaseReport | None:
+    """The report of a job not tried now (its account is held, or out of its hourly
+    actions), or None to go on. Nothing is opened for it; the journal says why."""
+    user = job.account.username
+    case = None if dry_run else journal.find_case(user, job.order_id)
+    blocked = jobs.blocked(user)
+    if blocked is not None:
+        if case is None:
+            status = CaseStatus.NEEDS_USER
+            return CaseReport(
+                user, job.order_id, status, failure=blocked, exit_code=blocked.exit_code
+            )
+        return _held(journal, case, blocked, now)
+    wait = login.pacer.room(ACTIONS_PER_ORDER)
+    if wait <= PACING_PATIENCE_S:
+        return None  # fits in the hourly cap now, or the pacer waits that little
+    resume = now + timedelta(seconds=wait)
+    note = (
+        f"not started: account {user} has used its {login.pacer.pace.per_hour} portal actions "
+        f"of the hour (pacing); the first run from {resume:%H:%M} UTC goes on"
+    )
+    if case is None:
+        return CaseReport(user, job.order_id, CaseStatus.NEW, advice=[note], next_due=resume)
     journal.update_case(
         case.id,
-        status=CaseStatus.NEEDS_USER,
+        status=case.status,
         now=now,
-        next_due=now + timedelta(hours=1),
-        advice=error,
+        waiting_for=case.waiting_for,
+        next_due=resume,
+        advice=case.advice,
+    )
+    return CaseReport(user, job.order_id, case.status, advice=[note], next_due=resume)
+
+
+def _held(journal: Journal, case: Case, failure: AssistantError, now: datetime) -> CaseReport:
+    """A due case left alone because its account needs the user or cools down (nothing
+    opened): looked at again after the cool-down, or in an hour."""
+    cooldown = active_cooldown(journal, case.account, now)
+    next_due = cooldown.until if cooldown is not None else now + timedelta(hours=1)
+    if cooldown is not None:
+        failure = cooling_down(cooldown, case.order_id)
+    payload = {"error": str(failure), "type": type(failure).__name__, "screenshot": None}
+    journal.record(case.id, EventKind.ERROR, payload, now)
+    journal.update_case(
+        case.id, status=CaseStatus.NEEDS_USER, now=now, next_due=next_due, advice=str(failure)
     )
     return CaseReport(
-        case.account, case.order_id, CaseStatus.NEEDS_USER, failure=failure, exit_code=1
+        case.account,
+        case.order_id,
+        CaseStatus.NEEDS_USER,
+        failure=failure,
+        next_due=next_due,
+        exit_code=failure.exit_code,
     )
 
 
@@ -300,11 +402,13 @@ def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]
     from flows.session import launched_browser
 
     account = account_for(settings, account_name)
+    with open_journal(settings.journal_path) as journal:
+        refuse_if_cooling_down(journal, account.username, make_clock(settings)())
     with (
         launched_browser(
             settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
         ) as (_, browser),
-        PortalSet(settings, browser, logins_for([account])) as portals,
+        PortalSet(settings, browser, logins_for(settings, [account])) as portals,
     ):
         yield portals.get(account)
 

@@ -76,6 +76,38 @@ class Account(BaseModel):
         return _from_keyring(self.username)
 
 
+class Pacing(BaseModel):
+    """How fast one account may act on the portal (``[pacing]``; all 0 turns pacing off).
+
+    The defaults are a careful person's pace: a page or a submit every 3 to 5 seconds, and
+    no more than 240 in an hour (about 60 orders). A batch of 200 orders then takes hours
+    instead of minutes, which is the point: marketplaces flag accounts that act faster
+    than people do, and the hourly cap also holds across scheduled runs (the journal keeps
+    the last hour's actions).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_seconds: float = Field(default=3.0, ge=0, le=600)
+    jitter_seconds: float = Field(default=2.0, ge=0, le=600)
+    per_hour: int = Field(default=240, ge=0, le=100_000)
+
+
+class Cooldown(BaseModel):
+    """How long an account is left alone after an anti-bot check (``[cooldown]``).
+
+    30 minutes the first time; twice as long each time the check comes back within a day
+    of the last cool-down's end, up to 8 hours. Waiting is what lifts such checks; coming
+    back too soon is what turns them into a locked account.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_minutes: float = Field(default=30, gt=0)
+    longest_hours: float = Field(default=8, gt=0)
+    repeat_within_hours: float = Field(default=24, ge=0)
+
+
 class Settings(BaseSettings):
     """Everything the assistant can be told; env vars override the TOML file."""
 
@@ -105,6 +137,8 @@ class Settings(BaseSettings):
     #: over this many orders: measured on 2 cores, fewer are done sooner in one context.
     min_orders_per_context: int = Field(default=6, ge=1, le=10_000)
     max_minutes: float = Field(default=20, gt=0)
+    pacing: Pacing = Field(default_factory=Pacing)
+    cooldown: Cooldown = Field(default_factory=Cooldown)
     timeout_ms: float = Field(default=15_000, gt=0)
     trace_failures: bool = True
     check_interval_hours: float = Field(default=24, gt=0)
@@ -214,7 +248,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             f"cannot read the configuration: {first_line(exc)}",
             key="environment",
             fix=f"give list and table settings in {ENV_PREFIX}* variables as JSON, "
-            'e.g. ORDER_ASSISTANT_NOTIFY=\'["ntfy://topic"]\'',
+            "e.g. ORDER_ASSISTANT_NOTIFY='[\"ntfy://topic\"]'",
         ) from None
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise ConfigError(

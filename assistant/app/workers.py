@@ -23,7 +23,7 @@ from typing import Any
 
 from assistant.app.runner import CaseReport
 from assistant.app.settings import Account, Settings
-from assistant.domain.errors import InterruptedRunError, first_line
+from assistant.domain.errors import AssistantError, InterruptedRunError, first_line
 from assistant.domain.models import Intent
 from flows.browser.handle import BrowserHandle
 
@@ -52,7 +52,7 @@ class JobQueue:
         self._deadline = deadline
         self._lock = threading.Lock()
         self._closed = False
-        self._blocked: dict[str, str] = {}
+        self._blocked: dict[str, AssistantError] = {}
         self.out_of_time = False
 
     def take(self, prefer: str | None = None) -> Job | None:
@@ -79,13 +79,13 @@ class JobQueue:
         with self._lock:
             return len(self._pending)
 
-    def block(self, account: str, why: str) -> None:
-        """Mark an account as needing a person (its remaining jobs are held, not tried)."""
+    def block(self, account: str, why: AssistantError) -> None:
+        """Hold the account's remaining jobs (a person must sign in, or it cools down)."""
         with self._lock:
             self._blocked.setdefault(account, why)
 
-    def blocked(self, account: str) -> str | None:
-        """Why the account needs a person, or None."""
+    def blocked(self, account: str) -> AssistantError | None:
+        """Why the account's jobs are held, or None."""
         with self._lock:
             return self._blocked.get(account)
 

@@ -22,6 +22,7 @@ from assistant.cli.options import (
     recording_session,
 )
 from assistant.domain.errors import ConfigError
+from assistant.journal.store import Cooldown
 
 
 @app.command()
@@ -68,7 +69,8 @@ def status(
     as_json: JsonOption = False,
 ) -> None:
     """The journal's cases: where each stands, what is awaited and when it is due."""
-    from assistant.cli.render import print_cases, print_history
+    from assistant.app.schedule import make_clock
+    from assistant.cli.render import print_cases, print_cooldowns, print_history
     from assistant.journal.store import open_journal
 
     opts = options(ctx)
@@ -86,6 +88,8 @@ def status(
         return
     with open_journal(settings.journal_path) as journal:
         cases = journal.cases(order_id)
+        now = make_clock(settings)()
+        cooling = {c.account: c for c in journal.cooldowns() if c.active(now)}
         if order_id and not cases:
             raise ConfigError(
                 f"no case for order {order_id}", key="ORDER", fix="see `status` for all cases"
@@ -99,6 +103,7 @@ def status(
                         if k not in ("next_due", "created_at", "updated_at")
                     },
                     "next_due": case.next_due.isoformat() if case.next_due else None,
+                    "cooldown": _cooldown_json(cooling.get(case.account)),
                     "history": [
                         {"at": e.at.isoformat(), "kind": e.kind, "payload": e.payload}
                         for e in journal.events(case.id)
@@ -114,6 +119,19 @@ def status(
                 print_history(opts.console, case, journal.events(case.id))
         else:
             print_cases(opts.console, cases)
+        if not as_json:
+            print_cooldowns(opts.console, list(cooling.values()))
+
+
+def _cooldown_json(cooldown: Cooldown | None) -> dict[str, object] | None:
+    if cooldown is None:
+        return None
+    return {
+        "until": cooldown.until.isoformat(),
+        "since": cooldown.started_at.isoformat(),
+        "minutes": cooldown.minutes,
+        "reason": cooldown.reason,
+    }
 
 
 @app.command()

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from assistant.app.runner import CaseReport
 from assistant.domain.kinds import CaseStatus
-from assistant.journal.store import Case, Event
+from assistant.journal.store import Case, Cooldown, Event
 
 #: The colour of each case status in tables and the HTML report.
 STATUS_STYLE: dict[CaseStatus, str] = {
@@ -32,9 +32,10 @@ STATUS_STYLE: dict[CaseStatus, str] = {
 
 
 def exit_code(reports: Sequence[CaseReport]) -> int:
-    """3 if the portal failed us, else 2 for bad input, else 1 if a case needs the user."""
+    """3 if the portal failed us, else 2 for bad input, else 1 if a case needs the user,
+    else 75 (``EX_TEMPFAIL``) if an account cools down after an anti-bot check."""
     codes = {r.exit_code for r in reports}
-    for code in (3, 2, 1):
+    for code in (3, 2, 1, 75):
         if code in codes:
             return code
     return 0
@@ -119,6 +120,18 @@ def print_cases(console: Console, cases: Sequence[Case]) -> None:
         console,
         [(c.order_id, [f"[bold]advice:[/] {escape(c.advice)}"] if c.advice else []) for c in cases],
     )
+
+
+def print_cooldowns(console: Console, cooldowns: Sequence[Cooldown]) -> None:
+    """The accounts left alone after an anti-bot check, and until when."""
+    for cooldown in cooldowns:
+        console.print(
+            f"[bold magenta]cooling down:[/] account {escape(cooldown.account)} after the "
+            f"portal's anti-bot check ({escape(cooldown.reason)}), until "
+            f"{_when(cooldown.until)} UTC ({cooldown.minutes:g} min): nothing is opened for "
+            "it before then",
+            highlight=False,
+        )
 
 
 def print_history(console: Console, case: Case, events: Sequence[Event]) -> None:

@@ -76,6 +76,24 @@ class NeedsUserError(PortalError):
     exit_code = 1
 
 
+class AntiBotError(NeedsUserError):
+    """The portal answered with an anti-bot check (a captcha, a "punish" page, a "too many
+    requests" page): the account goes into a cool-down, and nothing more is tried on it
+    until it ends (exit code 75, ``EX_TEMPFAIL``: try again later)."""
+
+    exit_code = 75
+
+    def __init__(self, message: str, *, challenge: str, **context: str | None) -> None:
+        super().__init__(message, **context)
+        #: What the portal showed ("captcha", "punish page", "too many requests"),
+        #: journaled with the cool-down.
+        self.challenge = challenge
+
+
+class CoolingDownError(AntiBotError):
+    """The account is in a cool-down after an anti-bot check: not opened, not signed in."""
+
+
 class OrderNotFoundError(PortalError):
     """The account has no order with that number (bad input: exit code 2)."""
 

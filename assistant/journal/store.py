@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,21 @@ MIGRATIONS: tuple[str, ...] = (
         resolved_at TEXT
     );
     """,
+    # 3: account safety: anti-bot cool-downs, and the paced portal actions of the last hour.
+    """
+    CREATE TABLE cooldowns (
+        account TEXT PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        until TEXT NOT NULL,
+        minutes REAL NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE TABLE paced_actions (
+        account TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    CREATE INDEX paced_actions_by_account ON paced_actions (account, at);
+    """,
 )
 
 #: The closed states (``CaseStatus.closed``), bound as one parameter in the queries.
@@ -113,6 +128,21 @@ class Attempt:
     attempted_at: datetime
     confirmed_at: datetime | None
     outcome: AttemptOutcome | None
+
+
+@dataclass(frozen=True)
+class Cooldown:
+    """An account left alone after the portal's anti-bot check, until ``until``."""
+
+    account: str
+    started_at: datetime
+    until: datetime
+    minutes: float
+    reason: str
+
+    def active(self, now: datetime) -> bool:
+        """Whether the account is still to be left alone at ``now``."""
+        return now < self.until
 
 
 def _iso(moment: datetime) -> str:
@@ -340,6 +370,64 @@ class Journal:
                 (_iso(now), len(prefix), prefix),
             )
 
+    # -- account safety -----------------------------------------------------------------
+    def start_cooldown(
+        self,
+        account: str,
+        now: datetime,
+        reason: str,
+        *,
+        first: timedelta,
+        longest: timedelta,
+        repeat_within: timedelta,
+    ) -> Cooldown:
+        """Put the account in a cool-down: ``first`` long, or twice the last one (up to
+        ``longest``) when the check comes back within ``repeat_within`` of its end.
+
+        Insisting is what turns a check into a locked account, so every repeat waits longer.
+        """
+        previous = self.cooldown(account)
+        minutes = first.total_seconds() / 60
+        if previous is not None and now < previous.until + repeat_within:
+            minutes = min(previous.minutes * 2, longest.total_seconds() / 60)
+        until = now + timedelta(minutes=minutes)
+        with self._db:
+            self._db.execute(
+                "INSERT INTO cooldowns (account, started_at, until, minutes, reason)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
+                " started_at = excluded.started_at, until = excluded.until,"
+                " minutes = excluded.minutes, reason = excluded.reason",
+                (account, _iso(now), _iso(until), minutes, reason),
+            )
+        return Cooldown(account, now, until, minutes, reason)
+
+    def cooldown(self, account: str) -> Cooldown | None:
+        """The account's last cool-down (over or not), or None if it never had one."""
+        row = self._db.execute("SELECT * FROM cooldowns WHERE account = ?", (account,)).fetchone()
+        return _cooldown(row) if row is not None else None
+
+    def cooldowns(self) -> list[Cooldown]:
+        """Every account's last cool-down, by account."""
+        rows = self._db.execute("SELECT * FROM cooldowns ORDER BY account").fetchall()
+        return [_cooldown(row) for row in rows]
+
+    def record_paced_action(self, account: str, at: float) -> None:
+        """One portal action of the account at wall-clock ``at`` (seconds), for the hourly
+        cap of later runs; actions older than an hour are dropped on the way."""
+        with self._db:
+            self._db.execute(
+                "DELETE FROM paced_actions WHERE account = ? AND at < ?", (account, at - 3600)
+            )
+            self._db.execute("INSERT INTO paced_actions (account, at) VALUES (?, ?)", (account, at))
+
+    def paced_actions(self, account: str, since: float) -> list[float]:
+        """The account's portal actions since wall-clock ``since``, oldest first."""
+        rows = self._db.execute(
+            "SELECT at FROM paced_actions WHERE account = ? AND at >= ? ORDER BY at",
+            (account, since),
+        ).fetchall()
+        return [float(row[0]) for row in rows]
+
     def close(self) -> None:
         self._db.close()
 
@@ -355,6 +443,16 @@ def _statements(script: str) -> list[str]:
     if current.strip():
         raise ValueError(f"unterminated statement in a migration: {current.strip()[:60]!r}")
     return [s for s in statements if s.rstrip(";").strip()]
+
+
+def _cooldown(row: sqlite3.Row) -> Cooldown:
+    return Cooldown(
+        account=row["account"],
+        started_at=datetime.fromisoformat(row["started_at"]),
+        until=datetime.fromisoformat(row["until"]),
+        minutes=float(row["minutes"]),
+        reason=row["reason"],
+    )
 
 
 def _case(row: sqlite3.Row) -> Case:
@@ -403,4 +501,3 @@ def open_journal(path: Path) -> Iterator[Journal]:
         yield journal
     finally:
         journal.close()
-

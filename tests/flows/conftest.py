@@ -6,7 +6,6 @@ builds the portal objects it needs with `make_portal(...)`; they are closed afte
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,11 +16,15 @@ import pytest
 from playwright.sync_api import Browser
 from pydantic import SecretStr
 
+from flows.browser.sessions import SessionFile, SessionKey
 from flows.portal import Credentials, Portal
 from flows.profile import PortalProfile, load_profile
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.flows import MakePortal
 from tests.support.portal import ALL_SKINS
+
+#: The flow tests' session key (a key of their own, never a keyring's).
+TEST_KEY = SessionKey(bytes(range(32)), "environment")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -83,8 +86,11 @@ def make_portal(
         signed_in: bool = True,
         **kwargs: Any,
     ) -> Portal:
-        if signed_in and storage_state is not None and not storage_state.exists():
-            save_session(portal, storage_state, email)
+        session = None
+        if storage_state is not None:
+            session = SessionFile(storage_state, email or portal.email, TEST_KEY)
+            if signed_in and not storage_state.exists():
+                save_session(portal, session, email)
         credentials = Credentials(
             email or portal.email,
             SecretStr(password if password is not None else portal.password),
@@ -96,7 +102,7 @@ def make_portal(
             browser,
             base_url=portal.url,
             credentials=credentials,
-            storage_state=storage_state,
+            session=session,
             **kwargs,
         )
         opened.append(made)
@@ -107,7 +113,7 @@ def make_portal(
         made.close()
 
 
-def save_session(portal: PortalHandle, path: Path, email: str | None = None) -> None:
+def save_session(portal: PortalHandle, session: SessionFile, email: str | None = None) -> None:
     """A saved login state with a session the portal already signed in (no sign-in pages).
 
     Most tests are not about signing in; this keeps them short. It counts as one sign-in.
@@ -115,5 +121,9 @@ def save_session(portal: PortalHandle, path: Path, email: str | None = None) -> 
     cookie = portal.session_cookie(email)
     host = urlsplit(cookie.pop("url")).hostname
     cookie.update(domain=host, path="/", expires=-1, secure=False)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text(json.dumps({"cookies": [cookie], "origins": []}), encoding="utf-8")
+    session.save({"cookies": [cookie], "origins": []})
+
+
+def saved_state(state_file: Path, email: str) -> dict[str, Any] | None:
+    """What a test's saved-session file holds, decrypted (None: nothing readable)."""
+    return SessionFile(state_file, email, TEST_KEY).load()

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.domain.errors import NeedsUserError, SignInError
 from mock_site.pytest_plugin import PortalHandle
+from tests.flows.conftest import saved_state
 from tests.support.flows import MakePortal
 from tests.support.orders import SCENARIO_ORDER
 from tests.support.skins import message
@@ -81,7 +82,8 @@ def test_invalid_saved_login_signs_in_again(
     assert made.read_order(SCENARIO_ORDER, now).order_id == SCENARIO_ORDER
 
     assert sign_ins(portal) == 1
-    saved = json.loads(state_file.read_text())
+    saved = saved_state(state_file, portal.email)  # the old plain file, now encrypted
+    assert saved is not None and b"not-a-session" not in state_file.read_bytes()
     assert [c["value"] for c in saved["cookies"] if c["name"] == "sid"] != ["not-a-session"]
 
 

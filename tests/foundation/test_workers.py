@@ -9,6 +9,7 @@ import pytest
 
 from assistant.app.settings import Account
 from assistant.app.workers import Job, JobQueue
+from assistant.domain.errors import NeedsUserError
 from tests.support.orders import SCENARIO_ORDER
 
 ALEX = Account(username="alex@example.com")
@@ -39,9 +40,10 @@ def test_nothing_is_handed_out_after_the_deadline_or_a_close() -> None:
 
 def test_a_blocked_account_keeps_its_first_reason() -> None:
     queue = JobQueue(jobs(ALEX))
-    queue.block("alex@example.com", "captcha")
-    queue.block("alex@example.com", "later reason")
-    assert queue.blocked("alex@example.com") == "captcha"
+    first = NeedsUserError("captcha")
+    queue.block("alex@example.com", first)
+    queue.block("alex@example.com", NeedsUserError("later reason"))
+    assert queue.blocked("alex@example.com") is first
     assert queue.blocked("sam@example.com") is None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from flows.browser.sessions import SessionFile, SessionKey
 from mock_site.server import MockPortal
 from tests.support.cli import Assistant
 from tests.support.orders import DEMO_PAID, DEMO_UNPAID
@@ -61,9 +63,10 @@ def test_recorded_run_holds_no_secret_and_replays_without_server(
     sessions = own_portal.portal.sessions
     planted = {PLANTED_PASSWORD, *sessions, *(s.csrf for s in sessions.values())}
     state_file = next((tmp_path / "data" / "logins").glob("*.json"))
-    planted |= {
-        c["value"] for c in json.loads(state_file.read_text())["cookies"] if c["name"] == "sid"
-    }
+    key = SessionKey(base64.urlsafe_b64decode(cli.session_key), "environment")
+    saved = SessionFile(state_file, own_portal.portal.scenario.accounts[0].email, key)
+    planted |= {c["value"] for c in saved.cookies() if c["name"] == "sid"}
+    assert planted > {PLANTED_PASSWORD}, "the saved session must decrypt to its cookies"
     own_portal.stop()  # the replay must need no server at all
 
     for name, data in _all_bytes(record).items():

@@ -112,7 +112,7 @@ def test_a_captcha_stops_one_account_and_the_other_goes_on(
     cli.server.portal.expire_sessions()
     cli.server.portal.challenge("captcha", "other@example.com")
     run = cli("run", "--json")
-    assert run.returncode == 1, run
+    assert run.returncode == 75, run  # EX_TEMPFAIL: the account cools down
     by_order = {r["order_id"]: r for r in run.json()}
     # the seller accepted: goes on
     assert by_order[SCENARIO_ORDER]["status"] == "waiting_refund", run
@@ -122,7 +122,9 @@ def test_a_captcha_stops_one_account_and_the_other_goes_on(
         assert "captcha" in by_order[order_id]["error"], run
         assert cases[order_id]["status"] == "needs_user" and "captcha" in cases[order_id]["advice"]
         assert cases[order_id]["next_due"], cases[order_id]
+        assert cases[order_id]["cooldown"]["reason"] == "captcha", cases[order_id]
     assert cases[SCENARIO_ORDER]["status"] == "waiting_refund"
+    assert cases[SCENARIO_ORDER]["cooldown"] is None
     # Once a person has solved it (the challenge is gone), the next run picks it up again.
     cli.server.advance(hours=2)
     again = cli("run", "--json")

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flows.browser.sessions import new_key
 from mock_site.server import MockPortal
 
 #: The CLI as a user runs it.
@@ -46,6 +47,13 @@ PASS_THROUGH = ("ORDER_ASSISTANT_BROWSER",)
 #: Page time-outs short enough that a hung page costs seconds, not half a minute (the
 #: reliability tests, which hang pages on purpose).
 SHORT_PAGE_TIMEOUT = {"ORDER_ASSISTANT_TIMEOUT_MS": "4000"}
+#: The mock portals' flood defence is off unless a test turns it on, and then the test
+#: sets the pace it is about: pacing off by default keeps the suite fast.
+NO_PACING = {
+    "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0",
+    "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0",
+    "ORDER_ASSISTANT_PACING__PER_HOUR": "0",
+}
 #: Wide enough that tables do not wrap.
 COLUMNS = "250"
 
@@ -172,12 +180,16 @@ class Assistant:
     accounts: list[dict[str, str]] | None = None
     env: dict[str, str] = field(default_factory=dict)
     started: list[subprocess.Popen[str]] = field(default_factory=list)
+    #: This test's key for the saved sessions (a test machine has no keyring).
+    session_key: str = field(default_factory=new_key)
 
     def environment(self, **extra: str | None) -> dict[str, str]:
         """The command's settings: data dir, no config file, the portal, then ``extra``."""
         env: dict[str, str | None] = {
             "ORDER_ASSISTANT_DATA_DIR": str(self.data_dir),
             "ORDER_ASSISTANT_CONFIG": str(self.data_dir.parent / "no-config.toml"),
+            "ORDER_ASSISTANT_SESSION_KEY": self.session_key,
+            **NO_PACING,
         }
         if self.server is not None:
             env["ORDER_ASSISTANT_PORTAL_URL"] = self.server.url

@@ -1,0 +1,97 @@
+"""Account safety: each account's pacer, and the cool-down after an anti-bot check.
+
+A real account flagged by the marketplace is worth more than any order, so both are
+decided here once, from the settings and the journal: the flows only wait for the pacer
+and recognise a check; the workers ask this module whether an account may be opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from assistant.app.settings import Settings
+from assistant.domain.errors import AntiBotError, CoolingDownError
+from assistant.journal.store import Cooldown, Journal, open_journal
+from flows.pacing import HOUR, Pace, Pacer
+
+log = logging.getLogger(__name__)
+
+#: The portal actions one order needs at most (list, detail, cancel, chat, message): an
+#: order is started only when this many still fit in the account's hourly cap.
+ACTIONS_PER_ORDER = 6
+
+
+def pace_of(settings: Settings) -> Pace:
+    """The ``[pacing]`` settings as the flows take them."""
+    pacing = settings.pacing
+    return Pace(pacing.min_seconds, pacing.jitter_seconds, pacing.per_hour)
+
+
+def pacer_for(settings: Settings, account: str) -> Pacer:
+    """The account's pacer, knowing the actions of the last hour from earlier runs; each
+    new action is journaled at once, so a run killed half-way still counts them."""
+    pace = pace_of(settings)
+    if pace.off:
+        return Pacer(pace)
+    path = settings.journal_path
+    with open_journal(path) as journal:
+        history = journal.paced_actions(account, since=time.time() - HOUR)
+
+    def record(at: float) -> None:
+        _record(path, account, at)
+
+    return Pacer(pace, history=history, record=record)
+
+
+def _record(path: Path, account: str, at: float) -> None:
+    # A connection of its own: the pacer is shared by worker threads, a connection is not.
+    with open_journal(path) as journal:
+        journal.record_paced_action(account, at)
+
+
+def start_cooldown(
+    journal: Journal, settings: Settings, account: str, error: AntiBotError, now: datetime
+) -> Cooldown:
+    """Put the account in a cool-down after ``error`` (longer if it is a repeat)."""
+    config = settings.cooldown
+    cooldown = journal.start_cooldown(
+        account,
+        now,
+        error.challenge,
+        first=timedelta(minutes=config.first_minutes),
+        longest=timedelta(hours=config.longest_hours),
+        repeat_within=timedelta(hours=config.repeat_within_hours),
+    )
+    log.error(
+        "account %s: the portal showed an anti-bot check (%s); left alone for %g min, until %s",
+        account,
+        error.challenge,
+        cooldown.minutes,
+        _shown(cooldown.until),
+    )
+    return cooldown
+
+
+def active_cooldown(journal: Journal, account: str, now: datetime) -> Cooldown | None:
+    """The account's cool-down if it is still running at ``now``."""
+    cooldown = journal.cooldown(account)
+    return cooldown if cooldown is not None and cooldown.active(now) else None
+
+
+def cooling_down(cooldown: Cooldown, order_id: str | None = None) -> CoolingDownError:
+    """Why an order of an account in a cool-down was not tried (nothing was opened)."""
+    return CoolingDownError(
+        f"account {cooldown.account} is cooling down after the portal's anti-bot check "
+        f"({cooldown.reason}) until {_shown(cooldown.until)}: not opened, not signed in",
+        challenge=cooldown.reason,
+        order_id=order_id,
+        fix="nothing to do: the next run after that time goes on by itself (each check "
+        "that comes back doubles the wait); `order-assistant status` shows it",
+    )
+
+
+def _shown(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
