@@ -76,10 +76,10 @@ class Pacer:
             at = self._next_slot(now)
             self._last = at
             self._hour.append(at)
+            self.waited += max(at - now, 0.0)
         self._record(at)
         if at > now:
             log.debug("pacing: %.2f s before %s", at - now, what)
-            self.waited += at - now
             self._sleep(at - now)
 
     def room(self, actions: int) -> float:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import SecretStr
 
 from assistant.domain.errors import (
@@ -44,6 +45,7 @@ from flows.profile import PortalProfile, detect_profile
 from flows.retry import retry_safe
 from flows.routes import RouteCache, path_of, pattern_of
 from flows.session import (
+    allowed,
     check_origin,
     evidence_screenshot,
     install_nuisance_handlers,
@@ -60,6 +62,11 @@ log = logging.getLogger(__name__)
 
 _LANG = re.compile(r"<html[^>]*\blang=[\"']?([A-Za-z-]+)", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
+
+
+#: A script in the place of the person signing in (tests): it drives the page ``login``
+#: opened, as a person at the window would.
+Person = Callable[[Page], None]
 
 
 def _origin_of(url: str) -> str:
@@ -111,6 +118,7 @@ class Portal:
         routes_file: Path | None = None,
         pacer: Pacer | None = None,
         state: dict[str, Any] | None = None,
+        guard: bool = True,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         #: Spaces this account's page loads and submits (shared by its workers).
@@ -143,6 +151,7 @@ class Portal:
                 storage_state=state or (session.load() if session is not None else None),
                 block_assets=block_assets,
                 timeout_ms=timeout_ms,
+                guard=guard,
                 **(context_options or {}),
             )
             self.page: Page = self.context.new_page()
@@ -266,9 +275,11 @@ class Portal:
         check_origin(self.page, self.base_url, self.allowed_origins)
         if self.credentials.password is None:
             raise NeedsUserError(
-                f"the portal asks {self.credentials.username} to sign in and no password is set",
+                f"the portal asks {self.credentials.username} to sign in again (the saved "
+                "session is over) and no password is set",
                 url=self.page.url,
-                fix="set ORDER_ASSISTANT_PASSWORD (or the account's password_env)",
+                fix="sign in with `order-assistant login` (in a browser, any way the portal "
+                "offers); or set ORDER_ASSISTANT_PASSWORD (or the account's password_env)",
             )
         sign_in(
             self.page,
@@ -474,6 +485,49 @@ class Portal:
             orders = self.open_orders()
             orders.load_all(limit)
             return orders.summaries()
+
+    def await_person_sign_in(self, *, timeout_ms: float, person: Person | None = None) -> None:
+        """Open the portal's sign-in and wait while a person signs in, any way the site
+        offers (password, SMS code, Google, a captcha): nothing is typed or read here.
+
+        Signed in is when the "My Orders" list shows (the portal goes there after the
+        sign-in, or the person opens it). Only the portal's own cookies are saved.
+        ``person``: a script in the person's place (tests), run on the opened page.
+        """
+        self.check_profile()
+        orders = OrdersPage(self.page, self.profile)
+        path = self.profile.entry.orders_path or self.routes.routes.orders or "/"
+        with self._step("open the sign-in page"):
+            self.page.goto(self.base_url + path)
+        if person is not None:
+            person(self.page)
+        try:
+            orders.ready().wait_for(timeout=timeout_ms)
+        except PlaywrightTimeoutError:
+            raise NeedsUserError(
+                f"nobody signed in to the portal within {timeout_ms / 60_000:g} min: nothing "
+                "was saved",
+                fix="run `order-assistant login` again and sign in in the window it opens "
+                "(then open 'My Orders' if the portal does not show it by itself)",
+            ) from None
+        check_origin(self.page, self.base_url, self.allowed_origins)
+        if self.session is not None:
+            self.session.save(self._own_state())
+        self.sign_ins += 1
+
+    def _own_state(self) -> dict[str, Any]:
+        """The storage state restricted to the portal's site (a person signing in with
+        Google leaves Google's cookies in the context too: they are not ours to keep)."""
+        state = self.signed_in_state()
+        mine = [
+            c for c in state.get("cookies", [])
+            if allowed(f"https://{str(c.get('domain', '')).lstrip('.')}/", self.base_url)
+        ]  # fmt: skip
+        origins = [
+            o for o in state.get("origins", [])
+            if allowed(str(o.get("origin", "")), self.base_url, self.allowed_origins)
+        ]  # fmt: skip
+        return {"cookies": mine, "origins": origins}
 
     def ensure_signed_in(self) -> None:
         """Open the orders list, signing in if needed (saves the login state)."""

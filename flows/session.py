@@ -30,13 +30,19 @@ _ASSETS = re.compile(r"\.(?:png|jpe?g|gif|webp|avif|svg|ico|woff2?|ttf|otf|mp4|w
 
 @contextmanager
 def launched_browser(
-    browser_setting: str | None = None, *, headless: bool = True, slow_mo: float = 0
+    browser_setting: str | None = None,
+    *,
+    headless: bool = True,
+    slow_mo: float = 0,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[tuple[Playwright, Browser]]:
     """Start Playwright and the resolved Chromium once per run; both closed on exit."""
     choice = resolve_browser(browser_setting)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            **launch_options(choice, headless=headless, slow_mo=slow_mo),
+            **launch_options(
+                choice, headless=headless, slow_mo=slow_mo, extra_args=tuple(extra_args)
+            ),
             # Ctrl-C is the assistant's to handle (finish the order under way, then stop);
             # by default the driver would close the browser under it.
             handle_sigint=False,
@@ -55,6 +61,7 @@ def new_context(
     block_assets: bool = True,
     timeout_ms: float = 15_000,
     allowed_origins: Sequence[str] = (),
+    guard: bool = True,
     **extra: Any,
 ) -> BrowserContext:
     """A context for one account: its saved login (if any), the time-outs, and asset blocking."""
@@ -67,7 +74,8 @@ def new_context(
     context.set_default_navigation_timeout(timeout_ms * 2)
     if block_assets:
         context.route(_ASSETS, lambda route: route.abort())
-    guard_origin(context, base_url, allowed_origins)
+    if guard:  # off only while a person signs in (``login``: Google, Apple... on their sites)
+        guard_origin(context, base_url, allowed_origins)
     return context
 
 

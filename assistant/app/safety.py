@@ -20,8 +20,14 @@ from flows.pacing import HOUR, Pace, Pacer
 log = logging.getLogger(__name__)
 
 #: The portal actions one order needs at most (list, detail, cancel, chat, message): an
-#: order is started only when this many still fit in the account's hourly cap.
+#: order is started only when this many (or the whole cap, if smaller) still fit in the
+#: account's hourly cap.
 ACTIONS_PER_ORDER = 6
+
+
+def room_for_an_order(pacer: Pacer) -> float:
+    """Seconds until one more order fits in the account's hourly cap (0: it fits now)."""
+    return pacer.room(min(ACTIONS_PER_ORDER, pacer.pace.per_hour or ACTIONS_PER_ORDER))
 
 
 def pace_of(settings: Settings) -> Pace:
@@ -94,4 +100,7 @@ def cooling_down(cooldown: Cooldown, order_id: str | None = None) -> CoolingDown
 
 
 def _shown(moment: datetime) -> str:
+    """The end of a cool-down to the minute, rounded up: a run at the time shown goes on."""
+    if moment.second or moment.microsecond:
+        moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

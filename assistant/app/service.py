@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 from assistant.app.portal_set import Login, PortalSet, Session, logins_for
 from assistant.app.runner import RECORDED_OUTCOME, CaseReport, Runner
 from assistant.app.safety import (
-    ACTIONS_PER_ORDER,
     active_cooldown,
     cooling_down,
+    room_for_an_order,
     start_cooldown,
 )
 from assistant.app.schedule import make_clock
 from assistant.app.settings import Account, Settings
-from assistant.app.workers import Emit, Job, JobQueue, Work, run_jobs
+from assistant.app.workers import Emit, Job, JobQueue, Work, launched_for, run_jobs
 from assistant.domain.errors import (
     AntiBotError,
     AssistantError,
@@ -337,7 +337,7 @@ def _held_back(
                 user, job.order_id, status, failure=blocked, exit_code=blocked.exit_code
             )
         return _held(journal, case, blocked, now)
-    wait = login.pacer.room(ACTIONS_PER_ORDER)
+    wait = room_for_an_order(login.pacer)
     if wait <= PACING_PATIENCE_S:
         return None  # fits in the hourly cap now, or the pacer waits that little
     resume = now + timedelta(seconds=wait)
@@ -399,15 +399,11 @@ def _guarded(
 @contextmanager
 def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]:
     """One account's portal on a browser of its own, for a command outside any case."""
-    from flows.session import launched_browser
-
     account = account_for(settings, account_name)
     with open_journal(settings.journal_path) as journal:
         refuse_if_cooling_down(journal, account.username, make_clock(settings)())
     with (
-        launched_browser(
-            settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
-        ) as (_, browser),
+        launched_for(settings) as (_, browser),
         PortalSet(settings, browser, logins_for(settings, [account])) as portals,
     ):
         yield portals.get(account)

@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     )
 
     browser: str | None = Field(default=None, description="Chromium/Chrome executable to use")
+    #: Extra Chromium flags for every launch (a proxy, say); added after the safe defaults.
+    browser_args: list[str] = Field(default_factory=list)
     headless: bool = True
     slow_mo: float = Field(default=0, ge=0)
     portal_url: str = "http://127.0.0.1:8000"

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,11 +119,7 @@ def run_jobs(
     try:
         with ctrl_c:
             if workers <= 1:
-                from flows.session import launched_browser
-
-                with launched_browser(
-                    settings.browser, headless=settings.headless, slow_mo=settings.slow_mo
-                ) as (_, browser):
+                with launched_for(settings) as (_, browser):
                     work(browser, jobs, collect)
             else:
                 _run_threads(settings, jobs, work, workers, collect)
@@ -147,6 +144,20 @@ def run_jobs(
             "`order-assistant status` shows where each stands",
         )
     return [report for _, report in sorted(done, key=lambda item: item[0])]
+
+
+def launched_for(
+    settings: Settings, *, headless: bool | None = None
+) -> AbstractContextManager[tuple[Any, BrowserHandle]]:
+    """The browser of one command, launched in this process as the settings say."""
+    from flows.session import launched_browser
+
+    return launched_browser(
+        settings.browser,
+        headless=settings.headless if headless is None else headless,
+        slow_mo=settings.slow_mo,
+        extra_args=settings.browser_args,
+    )
 
 
 class CtrlC:
@@ -197,7 +208,9 @@ def _run_threads(
         finally:
             results.put(None)
 
-    with browser_server(settings.browser, headless=settings.headless) as endpoint:
+    with browser_server(
+        settings.browser, headless=settings.headless, extra_args=settings.browser_args
+    ) as endpoint:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="case-worker")
         futures = [pool.submit(worker) for _ in range(workers)]
         try:

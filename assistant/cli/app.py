@@ -7,6 +7,7 @@ console script and for a test that runs the app in-process with Typer's ``CliRun
 
 Exit codes: 0 everything done or progressing; 1 some case needs the user (advice
 printed); 2 usage or configuration error; 3 the portal failed us (changed, unreachable);
+75 an account cools down after an anti-bot check (``EX_TEMPFAIL``: try again later);
 130 interrupted by the user (what was done is journaled; the rest waits for ``run``).
 Imports are lazy so that ``run`` with nothing due answers without loading Playwright.
 """
@@ -27,6 +28,7 @@ from assistant.domain.errors import AssistantError, ConfigError
 EXIT_CODES_HELP = (
     "Exit codes: 0 done or progressing; 1 a case needs you (advice printed); "
     "2 usage or configuration error; 3 the portal failed (changed or unreachable); "
+    "75 an account cools down after the portal's anti-bot check (try later); "
     "130 interrupted (the rest waits for the next run)."
 )
 

@@ -58,8 +58,12 @@ def options(ctx: typer.Context) -> Options:
     return found if found is not None else Options()
 
 
-def load_settings_for(opts: Options) -> Settings:
-    """Settings from file + environment + global options; logging set up with redaction."""
+def load_settings_for(opts: Options, *, ask_password: bool = True) -> Settings:
+    """Settings from file + environment + global options; logging set up with redaction.
+
+    At a terminal, a username without a password is asked for one, unless the command
+    needs none (``ask_password``) or the account has a saved session (``login``).
+    """
     from assistant.app.logs import configure_logging
     from assistant.app.settings import load_settings
 
@@ -79,13 +83,25 @@ def load_settings_for(opts: Options) -> Settings:
             raise
         # The bad value came from the command line, not from the file or the environment.
         raise ConfigError(exc.problem, key=flag, fix=f"correct the {flag} option") from None
-    if settings.username and settings.password is None and sys.stdin.isatty():
+    if (
+        ask_password
+        and settings.username
+        and settings.password is None
+        and sys.stdin.isatty()
+        and not _has_saved_session(settings, settings.username)
+    ):
         from pydantic import SecretStr
 
         typed = typer.prompt(f"Password for {settings.username}", hide_input=True)
         settings = settings.model_copy(update={"password": SecretStr(typed)})
     configure_logging(opts.verbose, opts.log_format, settings.secret_values())
     return settings
+
+
+def _has_saved_session(settings: Settings, username: str) -> bool:
+    from assistant.app.portal_set import saved_login_path
+
+    return saved_login_path(settings, username).is_file()
 
 
 def recording_session(

@@ -401,6 +401,15 @@ class Journal:
             )
         return Cooldown(account, now, until, minutes, reason)
 
+    def end_cooldown(self, account: str, now: datetime) -> None:
+        """End a running cool-down now (a person signed in and passed the check); a check
+        that comes back soon still counts as a repeat."""
+        with self._db:
+            self._db.execute(
+                "UPDATE cooldowns SET until = ? WHERE account = ? AND until > ?",
+                (_iso(now), account, _iso(now)),
+            )
+
     def cooldown(self, account: str) -> Cooldown | None:
         """The account's last cool-down (over or not), or None if it never had one."""
         row = self._db.execute("SELECT * FROM cooldowns WHERE account = ?", (account,)).fetchone()

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -47,13 +47,15 @@ def browser_server(
     *,
     headless: bool = True,
     start_timeout: float = START_TIMEOUT_S,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Launch the resolved Chromium behind a browser server; yield its websocket endpoint.
 
     The endpoint carries a random token and listens on loopback only: whoever holds it
     drives a browser that may be signed in to real accounts, so it is never logged.
     """
-    options = launch_options(resolve_browser(browser_setting), headless=headless)
+    choice = resolve_browser(browser_setting)
+    options = launch_options(choice, headless=headless, extra_args=tuple(extra_args))
     config: dict[str, Any] = {
         "headless": options["headless"],
         "args": options["args"],
