@@ -24,23 +24,17 @@ def challenge_text(page: Page, profile: PortalProfile) -> Locator:
     return page.get_by_text(profile.contains("captcha")).filter(visible=True)
 
 
-def challenge_on(page: Page, profile: PortalProfile) -> str | None:
-    """What check the page shows ("punish page", "captcha"), or None; never raises."""
+def challenge_on(page: Page, profile: PortalProfile, status: int | None = None) -> str | None:
+    """What check the page shows ("punish page", "rate-limit page", "captcha"), or None;
+    ``status``: the HTTP status the page came with, if known. Never raises."""
     if PUNISH_PATH in urlsplit(page.url).path:
         return "punish page"
     try:
         if challenge_text(page, profile).first.is_visible():
-            return "captcha"
+            return "rate-limit page" if status == 429 else "captcha"
     except PlaywrightError:  # the page is gone or navigating: nothing to recognise
         return None
     return None
-
-
-def raise_if_challenged(page: Page, profile: PortalProfile, order_id: str | None = None) -> None:
-    """Stop with ``AntiBotError`` when the page shows an anti-bot check."""
-    challenge = challenge_on(page, profile)
-    if challenge is not None:
-        raise anti_bot_error(challenge, page, order_id)
 
 
 def anti_bot_error(challenge: str, page: Page, order_id: str | None = None) -> AntiBotError:

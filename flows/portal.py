@@ -141,6 +141,8 @@ class Portal:
         self._login_generation = self.gate.generation
         self.browser = browser
         self._tracing = False
+        #: The HTTP status of the last page opened (a 429 names a rate-limit page).
+        self._status: int | None = None
         # Outside a flow step, a Playwright failure leaves as BrowserFailure (or
         # BrowserGoneError): the application never sees Playwright's own errors.
         with browser_boundary(browser):
@@ -227,7 +229,8 @@ class Portal:
         check = challenge_text(self.page, self.profile)
 
         def go() -> None:
-            self.page.goto(path if "://" in path else self.base_url + path)
+            response = self.page.goto(path if "://" in path else self.base_url + path)
+            self._status = response.status if response is not None else None
             check_origin(self.page, self.base_url, self.allowed_origins)
             ready.or_(signin.email).or_(signin.password).or_(check).first.wait_for()
 
@@ -378,7 +381,7 @@ class Portal:
         return order_page
 
     def _stop_if_challenged(self, order_id: str | None = None) -> None:
-        challenge = challenge_on(self.page, self.profile)
+        challenge = challenge_on(self.page, self.profile, self._status)
         if challenge is not None:
             raise anti_bot_error(challenge, self.page, order_id)
 

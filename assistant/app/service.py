@@ -402,11 +402,16 @@ def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]
     account = account_for(settings, account_name)
     with open_journal(settings.journal_path) as journal:
         refuse_if_cooling_down(journal, account.username, make_clock(settings)())
-    with (
-        launched_for(settings) as (_, browser),
-        PortalSet(settings, browser, logins_for(settings, [account])) as portals,
-    ):
-        yield portals.get(account)
+    try:
+        with (
+            launched_for(settings) as (_, browser),
+            PortalSet(settings, browser, logins_for(settings, [account])) as portals,
+        ):
+            yield portals.get(account)
+    except AntiBotError as exc:
+        with open_journal(settings.journal_path) as journal:
+            start_cooldown(journal, settings, account.username, exc, make_clock(settings)())
+        raise
 
 
 def list_orders(settings: Settings, account_name: str | None) -> list[OrderSummary]:

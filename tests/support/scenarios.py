@@ -7,6 +7,7 @@ portal ships and state only what they change.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from mock_site.scenario import SCENARIO_DIR
@@ -22,3 +23,21 @@ def scenario(
     if first_order:
         data["orders"][0].update(first_order)
     return data
+
+
+def unpaid_orders(count: int, **changes: Any) -> dict[str, Any]:
+    """``awaiting_payment`` with ``count`` unpaid orders of its one account (each cancelled
+    at once by "Cancel order"), newest first: ids ``UNPAID_PREFIX`` + the index."""
+    data = scenario("awaiting_payment", **changes)
+    first = data["orders"][0]
+    placed = datetime.fromisoformat(first["placed_at"])
+    data["orders"] = [
+        {**first, "id": unpaid_id(n), "placed_at": (placed - timedelta(minutes=n)).isoformat()}
+        for n in range(count)
+    ]
+    return data
+
+
+def unpaid_id(index: int) -> str:
+    """The order number of ``unpaid_orders``' order ``index`` (16 digits)."""
+    return f"8311{index:012d}"
