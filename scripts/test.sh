@@ -6,6 +6,18 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 VENV=${VENV:-.venv}
 
+# The headed `login` test opens its browser window under Xvfb (Debian's xvfb).
+if [ -z "${DISPLAY:-}" ] && ! command -v xvfb-run >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing xvfb (the headed login test)" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            xvfb xauth >/dev/null
+    else
+        echo "== no xvfb-run and no display: the headed login test is skipped" >&2
+    fi
+fi
+
 echo "== ruff" >&2
 "$VENV/bin/ruff" check assistant flows mock_site tests benchmarks
 echo "== import contracts" >&2
