@@ -30,6 +30,7 @@ from assistant.domain.errors import (
     OrderNotFoundError,
     PortalChangedError,
     PortalError,
+    SessionOverError,
     SignInError,
 )
 from assistant.domain.models import Order
@@ -143,6 +144,10 @@ class Portal:
         self._tracing = False
         #: The HTTP status of the last page opened (a 429 names a rate-limit page).
         self._status: int | None = None
+        #: The order and URL of the detail page ``read_order`` last read, and of the chat
+        #: last opened: a page still showing is not loaded again for the same decision.
+        self._read: tuple[str, str] | None = None
+        self._thread: tuple[str, str] | None = None
         # Outside a flow step, a Playwright failure leaves as BrowserFailure (or
         # BrowserGoneError): the application never sees Playwright's own errors.
         with browser_boundary(browser):
@@ -159,23 +164,35 @@ class Portal:
             self.page: Page = self.context.new_page()
             install_nuisance_handlers(self.page, profile)
 
-    def trace_failures(self) -> None:
-        """Trace every case in its own chunk, to keep only the chunks of failed cases."""
-        with browser_boundary(self.browser):
-            self.context.tracing.start(screenshots=True, snapshots=True, title="order-assistant")
-        self._tracing = True
-
-    def begin_case(self) -> None:
-        """Start the trace chunk of one case (when tracing failures)."""
-        if self._tracing:
+    def begin_case(self, *, trace: bool = False) -> None:
+        """Start one case; ``trace``: record its Playwright trace (screenshots, DOM
+        snapshots), written by ``end_case`` only if the case fails. Tracing costs about a
+        quarter of a case's CPU, so it is asked for only where it can pay off."""
+        if trace:
             with browser_boundary(self.browser):
-                self.context.tracing.start_chunk()
+                self.context.tracing.start(
+                    screenshots=True, snapshots=True, title="order-assistant"
+                )
+        self._tracing = trace
 
     def end_case(self, keep: Path | None = None) -> None:
-        """End the case's chunk: written to ``keep`` if given, else discarded."""
+        """End the case: its trace (if traced) written to ``keep`` if given, else dropped."""
         if self._tracing:
+            self._tracing = False
             with browser_boundary(self.browser):
-                self.context.tracing.stop_chunk(path=keep)
+                self.context.tracing.stop(path=keep)
+
+    def html_snapshot(self, path: Path, scrub: Callable[[str], str]) -> str | None:
+        """The page's HTML as it is now, passed through ``scrub`` (secrets out); None if
+        there is no page to read (evidence is best effort)."""
+        try:
+            html = self.page.content()
+        except PlaywrightError as exc:
+            log.warning("no HTML snapshot %s: %s", path.name, str(exc).splitlines()[0])
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(scrub(html), encoding="utf-8")
+        return str(path)
 
     def screenshot(self, path: Path, *, full_page: bool = False) -> str | None:
         """Evidence of the page as it is now, password fields masked; None if none was
@@ -277,7 +294,7 @@ class Portal:
         # the password goes to the portal's own site only
         check_origin(self.page, self.base_url, self.allowed_origins)
         if self.credentials.password is None:
-            raise NeedsUserError(
+            raise SessionOverError(
                 f"the portal asks {self.credentials.username} to sign in again (the saved "
                 "session is over) and no password is set",
                 url=self.page.url,
@@ -407,7 +424,14 @@ class Portal:
     def read_order(self, order_id: str, now: datetime) -> Order:
         """Find the order and read it whole, refund progress included."""
         with self._step("read order", order_id):
-            return self.goto_order(order_id).read(order_id, now)
+            order = self.goto_order(order_id).read(order_id, now)
+        self._read = (order_id, self.page.url)
+        return order
+
+    def _on_read_page(self, order_id: str) -> bool:
+        """Whether the page is still the order's detail page as ``read_order`` left it:
+        then acting on it needs no second load (one page read per decision)."""
+        return self._read == (order_id, self.page.url)
 
     def cancel(
         self,
@@ -425,7 +449,9 @@ class Portal:
             before_submit(details)
 
         with self._step("cancel order", order_id):
-            self.goto_order(order_id)
+            if not self._on_read_page(order_id):
+                self.goto_order(order_id)
+            self._read = None  # the cancel changes the page
             return cancel_order(
                 self.page,
                 self.profile,
@@ -437,7 +463,14 @@ class Portal:
             )
 
     def goto_thread(self, order_id: str) -> None:
-        """The order's chat: a known URL, else the order page's "Contact seller" link."""
+        """The order's chat: a known URL, else the order page's "Contact seller" link;
+        no second load when the page is still that chat (read, then written to)."""
+        if self._thread == (order_id, self.page.url):
+            return
+        self._open_thread(order_id)
+        self._thread = (order_id, self.page.url)
+
+    def _open_thread(self, order_id: str) -> None:
         self.check_profile()
         thread = ThreadPage(self.page, self.profile)
         known = self.profile.entry.messages_path
@@ -445,7 +478,9 @@ class Portal:
         if path:
             self.open(path.format(order_id=order_id), thread.box)
             return
-        contact = self.goto_order(order_id).contact_seller
+        on_detail = self._on_read_page(order_id)
+        detail = OrderPage(self.page, self.profile) if on_detail else self.goto_order(order_id)
+        contact = detail.contact_seller
         if contact is None:
             raise PortalChangedError(
                 f"no {' / '.join(repr(t) for t in self.profile.texts('contact_seller'))} "

@@ -14,6 +14,7 @@ from importlib.metadata import version
 from assistant.app.settings import Settings
 from assistant.domain.errors import ConfigError
 from flows.browser.launch import BrowserChoice, resolve_browser, try_launch
+from flows.browser.sessions import KEY_ENV, resolve_key
 
 
 @dataclass
@@ -56,7 +57,38 @@ def run_checks(settings: Settings) -> DoctorReport:
             f"data in {settings.data_dir}",
         )
     )
+    report.checks.append(_sessions())
+    report.checks.append(_pacing(settings))
     return report
+
+
+def _sessions() -> Check:
+    """Where the session key comes from: without one, each run signs in again."""
+    try:
+        key = resolve_key(create=False)
+    except ConfigError as exc:
+        return Check("session key", False, str(exc))
+    if key is None:
+        return Check(
+            "session key",
+            True,
+            f"none: sessions are kept in memory only, so every run signs in again (and "
+            f"`login` cannot keep one); set {KEY_ENV} (`order-assistant session key`)",
+        )
+    return Check("session key", True, f"from the {key.source} (id {key.key_id})")
+
+
+def _pacing(settings: Settings) -> Check:
+    pace = settings.pacing
+    if not (pace.min_seconds or pace.jitter_seconds or pace.per_hour):
+        return Check("pacing", True, "off: nothing limits how fast an account acts")
+    cap = f"at most {pace.per_hour} an hour" if pace.per_hour else "no hourly cap"
+    return Check(
+        "pacing",
+        True,
+        f"{pace.min_seconds:g}-{pace.min_seconds + pace.jitter_seconds:g} s between two "
+        f"actions of an account, {cap}",
+    )
 
 
 def _try_launch(settings: Settings, choice: BrowserChoice) -> Check:

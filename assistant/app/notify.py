@@ -24,9 +24,11 @@ from assistant.app.logs import RedactSecrets
 from assistant.app.runner import CaseReport
 from assistant.app.settings import Settings
 from assistant.domain.errors import (
+    AntiBotError,
     AssistantError,
     NeedsUserError,
     PortalChangedError,
+    SessionOverError,
     SignInError,
     first_line,
 )
@@ -62,23 +64,36 @@ class Notice:
     body: str
 
 
-#: Failures the person must fix, with what the message calls them.
-_ACCOUNT_PROBLEMS: tuple[tuple[type[AssistantError], str], ...] = (
-    (SignInError, "the portal refused the sign-in"),
-    (NeedsUserError, "the portal wants a person (captcha or one-time code)"),
-    (PortalChangedError, "the portal's pages changed"),
+#: Failures the person must fix (or wait out), with what the message calls them and
+#: what happens next.
+_ACCOUNT_PROBLEMS: tuple[tuple[type[AssistantError], str, str], ...] = (
+    (SignInError, "the portal refused the sign-in", ""),
+    (
+        SessionOverError,
+        "the saved session is over: sign in with `order-assistant login`",
+        "Cases of {account} wait for the sign-in; the next run after it goes on.",
+    ),
+    (
+        AntiBotError,
+        "the portal's anti-bot check: the account cools down",
+        "Nothing to do: the cases of {account} go on by themselves after the cool-down.",
+    ),
+    (NeedsUserError, "the portal wants a person (captcha or one-time code)", ""),
+    (PortalChangedError, "the portal's pages changed", ""),
 )
+_THEN = "Cases of {account} wait until it is fixed; then run `order-assistant run`."
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _problem(failure: AssistantError | None) -> str | None:
-    """What an account-level failure is called in a message; None for any other."""
-    for kind, words in _ACCOUNT_PROBLEMS:
+def _problem(failure: AssistantError | None) -> tuple[str, str] | None:
+    """What an account-level failure is called in a message, and what comes next; None
+    for any other failure."""
+    for kind, words, then in _ACCOUNT_PROBLEMS:
         if isinstance(failure, kind):
-            return words
+            return words, then or _THEN
     return None
 
 
@@ -88,8 +103,9 @@ def notices_for(reports: Sequence[CaseReport], *, notify_done: bool) -> list[Not
     for r in reports:
         if r.planned:
             continue
-        problem = _problem(r.failure)
-        if r.failure is not None and problem is not None:
+        found_problem = _problem(r.failure)
+        if r.failure is not None and found_problem is not None:
+            problem, then = found_problem
             key = f"{r.account}:problem:{_digest(problem)}"
             found.setdefault(
                 key,
@@ -99,8 +115,7 @@ def notices_for(reports: Sequence[CaseReport], *, notify_done: bool) -> list[Not
                     r.account,
                     None,
                     f"{TITLE}: {r.account} needs you ({problem})",
-                    f"{first_line(r.failure)}\n"
-                    f"Cases of {r.account} wait until it is fixed; then run `order-assistant run`.",
+                    f"{first_line(r.failure)}\n{then.format(account=r.account)}",
                 ),
             )
         elif r.case_status is CaseStatus.NEEDS_USER:

@@ -168,8 +168,6 @@ class PortalSet:
             portal.replay(replayer)
         else:
             portal = stack.enter_context(self._make(account))
-            if self.settings.trace_failures:
-                portal.trace_failures()
         return portal
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assistant.domain.errors import (
     AssistantError,
@@ -86,6 +86,8 @@ class CaseReport:
     failure: AssistantError | None = None
     final_label: str | None = None
     screenshot: str | None = None
+    #: The failed page's HTML (scrubbed), beside the screenshot.
+    html: str | None = None
     trace: str | None = None
     exit_code: int = 0
 
@@ -120,6 +122,7 @@ class CaseReport:
             "next_due": self.next_due.isoformat(timespec="minutes") if self.next_due else None,
             "error": self.error,
             "screenshot": self.screenshot,
+            "html": self.html,
             "trace": self.trace,
             "final_label": self.final_label,
             "actions": [a.kind.value for a in self.plan.actions] if self.plan else [],
@@ -140,6 +143,7 @@ class Runner:
         check_interval: timedelta = timedelta(days=1),
         evidence_path: Callable[[str], Path] | None = None,
         secrets: Callable[[], list[str]] = list,
+        trace: Literal["retries", "always", "never"] = "retries",
     ) -> None:
         self.journal = journal
         self.preferences = preferences
@@ -148,6 +152,7 @@ class Runner:
         self.check_interval = check_interval
         self.evidence_path = evidence_path
         self.secrets = secrets
+        self.trace = trace
 
     # -- one case -------------------------------------------------------------------------
     def process(
@@ -172,7 +177,10 @@ class Runner:
             account, order_id, (intent or Intent()).model_dump(mode="json"), now
         )
         report = CaseReport(account, order_id, case.status)
-        portal.begin_case()
+        # "retries": a case whose last try failed is traced, so a second failure comes
+        # with the trace that shows it; a first failure has its screenshot and HTML.
+        retry = case.status is CaseStatus.FAILED
+        portal.begin_case(trace=self.trace == "always" or (self.trace == "retries" and retry))
         try:
             self._process(portal, case, report, now)
         except AssistantError as exc:
@@ -397,6 +405,7 @@ class Runner:
         self, portal: Portal, case: Case, report: CaseReport, exc: AssistantError, now: datetime
     ) -> None:
         screenshot = self._screenshot(portal, case.order_id)
+        html = self._html(portal, case.order_id)
         trace = self._keep_trace(portal, case.order_id)
         if isinstance(exc, PortalError) and screenshot:
             exc.screenshot = screenshot
@@ -409,6 +418,7 @@ class Runner:
                 "error": str(exc),
                 "type": type(exc).__name__,  # for people reading the history only
                 "screenshot": screenshot,
+                "html": html,
                 "trace": trace,
             },
             now,
@@ -429,6 +439,7 @@ class Runner:
         report.case_status = status
         report.failure = exc
         report.screenshot = screenshot
+        report.html = html
         report.trace = trace
         report.exit_code = exc.exit_code
 
@@ -447,6 +458,13 @@ class Runner:
             return None
         scrub_zip(path, SecretSet(self.secrets()))
         return str(path)
+
+    def _html(self, portal: Portal, order_id: str) -> str | None:
+        """The failed page's HTML, scrubbed of secrets: what the flows could not read."""
+        from flows.browser.scrub import SecretSet
+
+        path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.html"
+        return portal.html_snapshot(path, SecretSet(self.secrets()).scrub)
 
     def _screenshot(self, portal: Portal, order_id: str) -> str | None:
         path = self.artifacts_dir / "failures" / f"{order_id}-{self.clock():%Y%m%dT%H%M%S}.png"

@@ -90,6 +90,8 @@ def _runner(
         check_interval=timedelta(hours=settings.check_interval_hours),
         evidence_path=recording.next_screenshot if recording else None,
         secrets=lambda: known_secrets(settings, configured_secrets),
+        # A recording or a replay traces itself, the whole run.
+        trace="never" if session is not None and session.sequential else settings.trace_mode,
     )
 
 

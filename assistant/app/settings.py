@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -142,13 +142,26 @@ class Settings(BaseSettings):
     pacing: Pacing = Field(default_factory=Pacing)
     cooldown: Cooldown = Field(default_factory=Cooldown)
     timeout_ms: float = Field(default=15_000, gt=0)
-    trace_failures: bool = True
+    #: When a case is traced (Playwright trace, kept only when the case fails): "retries"
+    #: (a case whose last try failed: the trace then shows the failure again), "always"
+    #: (every case: about a quarter more CPU), "never". A failure always keeps its
+    #: screenshot, its page's HTML and the step and locator that failed.
+    trace: Literal["retries", "always", "never"] = "retries"
+    #: Older name: true is "always", false "never".
+    trace_failures: bool | None = None
     check_interval_hours: float = Field(default=24, gt=0)
     portal_profile: Path | None = None
     buyer_name: str | None = None
     now: AwareDatetime | None = Field(
         default=None, description="Fixed 'now' (tests, demos against the mock portal's clock)"
     )
+
+    @property
+    def trace_mode(self) -> Literal["retries", "always", "never"]:
+        """``trace``, or what the older ``trace_failures`` said."""
+        if self.trace_failures is not None:
+            return "always" if self.trace_failures else "never"
+        return self.trace
 
     @property
     def journal_path(self) -> Path:
@@ -202,7 +215,9 @@ class Settings(BaseSettings):
             for secret in (account.resolved_password(), account.totp_secret)
             if secret is not None
         ]
-        return accounts + [part for url in self.notify for part in _url_secrets(url)]
+        notify = [part for url in self.notify for part in _url_secrets(url)]
+        session_key = os.environ.get(f"{ENV_PREFIX}SESSION_KEY", "").strip()
+        return accounts + notify + ([session_key] if session_key else [])
 
     def all_accounts(self) -> list[Account]:
         """The configured accounts, with the single username/password pair as the first."""

@@ -76,6 +76,11 @@ class NeedsUserError(PortalError):
     exit_code = 1
 
 
+class SessionOverError(NeedsUserError):
+    """The saved session is over and the account has no password: the person signs in
+    again with ``order-assistant login``."""
+
+
 class AntiBotError(NeedsUserError):
     """The portal answered with an anti-bot check (a captcha, a "punish" page, a "too many
     requests" page): the account goes into a cool-down, and nothing more is tried on it

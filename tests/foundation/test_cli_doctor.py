@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from assistant import __version__
+from flows.browser.sessions import new_key
 from tests.support.cli import invoke, run_cli
 
 
@@ -35,6 +36,18 @@ def test_doctor_launches_the_browser() -> None:
     checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
     assert checks["headless launch"]["ok"] is True
     assert "Chromium" in checks["headless launch"]["detail"]
+    # No keyring and no key here: said, with the consequence and the fix.
+    assert "every run signs in again" in checks["session key"]["detail"], checks
+    assert "240 an hour" in checks["pacing"]["detail"], checks  # the safe default
+
+
+@pytest.mark.browser
+def test_doctor_names_the_session_key_by_its_id_only() -> None:
+    key = new_key()
+    result = run_cli("doctor", "--json", env={"ORDER_ASSISTANT_SESSION_KEY": key})
+    checks = {c["name"]: c for c in json.loads(result.stdout)["checks"]}
+    shown = checks["session key"]["detail"]
+    assert shown.startswith("from the environment (id ") and key not in result.stdout, shown
 
 
 def test_doctor_rejects_a_missing_browser_with_the_fix() -> None:
