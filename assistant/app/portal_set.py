@@ -122,6 +122,10 @@ class PortalSet:
         """Whether the browser is still there (not crashed, not killed)."""
         return browser_alive(self.browser)
 
+    def still_alive(self) -> bool:
+        """``alive``, asked of the browser itself: for the moment after a failure."""
+        return browser_alive(self.browser, probe=True)
+
     def get(self, account: Account) -> Portal:
         """The account's portal, opening its context (and closing another's) if needed."""
         if self._portal is not None and self.current == account.username:

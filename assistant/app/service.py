@@ -293,7 +293,7 @@ def _work_for(
                 elif hold_blocked and report.needs_user and report.failure is not None:
                     # a human must sign in; other accounts go on
                     jobs.block(user, report.failure)
-                if report.failure is not None and not portals.alive:
+                if report.failure is not None and not portals.still_alive():
                     jobs.close()  # the browser is gone: the other orders stay due, untried
                 elif report.browser_failed:
                     portals.close()  # a fresh context for the next order

@@ -22,9 +22,21 @@ from assistant.domain.errors import BrowserFailure, BrowserGoneError, first_line
 BrowserHandle: TypeAlias = Browser
 
 
-def browser_alive(browser: BrowserHandle) -> bool:
-    """Whether the browser is still there (False once it crashed or was killed)."""
-    return browser.is_connected()
+def browser_alive(browser: BrowserHandle, *, probe: bool = False) -> bool:
+    """Whether the browser is still there (False once it crashed or was killed).
+
+    ``probe``: ask the browser itself (a context opened and closed), for the moment right
+    after a failure: a browser behind the browser server that was just killed still
+    reads as connected until the server notices.
+    """
+    if not browser.is_connected():
+        return False
+    if probe:
+        try:
+            browser.new_context().close()
+        except PlaywrightError:
+            return False
+    return True
 
 
 @contextmanager
