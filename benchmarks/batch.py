@@ -16,7 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -26,6 +26,7 @@ from assistant.journal.store import open_journal
 from benchmarks import procstat
 from benchmarks.scenario import ACCOUNTS, NOW
 from benchmarks.server import PortalProcess
+from flows.browser.sessions import KEY_ENV, new_key
 
 
 @dataclass
@@ -45,9 +46,16 @@ class BatchResult:
 
 
 def run_batch(
-    server: PortalProcess, scenario: dict[str, Any], ids: list[list[str]], concurrency: int
+    server: PortalProcess,
+    scenario: dict[str, Any],
+    ids: list[list[str]],
+    concurrency: int,
+    *,
+    trace: Literal["retries", "always", "never"] = "retries",
 ) -> BatchResult:
     server.reset(scenario)
+    # The product keeps the sessions encrypted: a key of the benchmark's own (no keyring).
+    os.environ.setdefault(KEY_ENV, new_key())
     data_dir = Path(tempfile.mkdtemp(prefix="oa-bench-batch-"))
     settings = Settings(
         portal_url=server.url,
@@ -60,6 +68,7 @@ def run_batch(
         # Pacing off: the benchmark measures the machine, not the safe pace of an account
         # (which would make every figure "N actions x 3-5 s").
         pacing=Pacing(min_seconds=0, jitter_seconds=0, per_hour=0),
+        trace=trace,
         now=NOW,
     )
     with open_journal(settings.journal_path) as journal:

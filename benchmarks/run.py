@@ -99,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma list of: flows,batch,cli")
     parser.add_argument("--suite", action="store_true", help="also time `pytest -n 2` once")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--trace",
+        default="retries",
+        choices=["retries", "always", "never"],
+        help="the batch's `trace` setting (the product's default: retries)",
+    )
     args = parser.parse_args(argv)
     reps = args.reps or (3 if args.quick else 5)
     batch_n = args.batch or (40 if args.quick else 200)
@@ -112,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "reps": reps,
         "batch_orders": batch_n,
+        "trace": args.trace,
+        "pacing": "off",
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     started = time.perf_counter()
@@ -124,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         if "batch" not in skip:
             results["batch"] = []
             for level in levels:
-                log(f"batch: {batch_n} due cases (`run`), {level} context(s)")
-                result = run_batch(server, batch_data, batch_ids, level)
+                log(
+                    f"batch: {batch_n} due cases (`run`), {level} context(s), trace "
+                    f"{args.trace}, pacing off"
+                )
+                result = run_batch(server, batch_data, batch_ids, level, trace=args.trace)
                 results["batch"].append(asdict(result))
                 log(f"  {result.orders_per_minute:.1f} orders/min, {result.peak_rss_mb:.0f} MB")
     if "cli" not in skip:
