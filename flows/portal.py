@@ -445,8 +445,9 @@ class Portal:
         """Cancel or request cancellation on the order's page (verified, at most once)."""
 
         def paced_submit(details: dict[str, object]) -> None:
-            self.pacer.wait("submit the cancellation")
+            # Journaled first, then paced: the click follows its slot as closely as it can.
             before_submit(details)
+            self.pacer.wait("submit the cancellation")
 
         with self._step("cancel order", order_id):
             if not self._on_read_page(order_id):
@@ -504,8 +505,8 @@ class Portal:
         """Send a message to the order's seller unless it is already in the thread."""
 
         def paced_send() -> None:
-            self.pacer.wait("send the message")
             before_send()
+            self.pacer.wait("send the message")
 
         with self._step("message the seller", order_id):
             self.goto_thread(order_id)

@@ -12,7 +12,7 @@ import pytest
 
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import Assistant
-from tests.support.portal import order_state
+from tests.support.portal import order_state, set_faults
 from tests.support.scenarios import unpaid_id, unpaid_orders
 
 pytestmark = pytest.mark.browser
@@ -111,17 +111,23 @@ def test_an_anti_bot_check_cools_the_account_down_and_runs_leave_it_alone(
 def test_a_paced_batch_never_trips_the_flood_defence_an_unpaced_one_trips(
     portal: PortalHandle, assistant: Assistant, tmp_path: Path
 ) -> None:
-    # The defence: two submits of the account within 0.3 s. Two workers unpaced submit in
-    # near lockstep (measured: most pairs 0.01-0.3 s apart); paced at 0.6 s between any two
-    # actions of the account, whatever the worker, they cannot.
+    # The defence: two submits of the account within 0.3 s. Paced at 0.6 s between any
+    # two actions of the account, whatever the worker, submits cannot come that close.
+    # The control: the same batch unpaced on two workers, whose first two submits the
+    # portal holds until both are there (a `gather` fault, outside the defence) and then
+    # lets through together, as two free-running workers do when they are in step. On a
+    # loaded machine they are not always in step: the gather makes the control certain.
     defence = {"max_actions": 1, "window_s": 0.3, "cooldown_s": 600, "count": "actions"}
     orders = [unpaid_id(n) for n in range(50)]
     portal.reset(unpaid_orders(50))
     flood(portal, defence)
+    in_step = {"path": r"/cancel$", "method": "POST", "gather": 2, "delay_ms": 60_000}
+    set_faults(portal, [{**in_step, "times": 2}])
     unpaced = Assistant(portal.server, tmp_path / "unpaced")
     control = unpaced("cancel", *orders[:12], "--json", ORDER_ASSISTANT_MIN_ORDERS_PER_CONTEXT="1")
     assert control.returncode == EX_TEMPFAIL, control  # the control: too fast trips it
     assert flood_figures(portal)["triggered"] == {portal.email: 1}
+    set_faults(portal, [])
 
     portal.reset(unpaid_orders(50))
     flood(portal, defence)
