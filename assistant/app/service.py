@@ -349,14 +349,7 @@ def _held_back(
     )
     if case is None:
         return CaseReport(user, job.order_id, CaseStatus.NEW, advice=[note], next_due=resume)
-    journal.update_case(
-        case.id,
-        status=case.status,
-        now=now,
-        waiting_for=case.waiting_for,
-        next_due=resume,
-        advice=case.advice,
-    )
+    journal.reschedule(case.id, next_due=resume, now=now)
     return CaseReport(user, job.order_id, case.status, advice=[note], next_due=resume)
 
 

@@ -146,14 +146,7 @@ def _resume_cases(settings: Settings, account: str) -> None:
     with open_journal(settings.journal_path) as journal:
         for case in journal.cases():
             if case.account == account and case.status is CaseStatus.NEEDS_USER:
-                journal.update_case(
-                    case.id,
-                    status=case.status,
-                    now=now,
-                    waiting_for=case.waiting_for,
-                    next_due=now,
-                    advice=case.advice,
-                )
+                journal.reschedule(case.id, next_due=now, now=now)
         journal.end_cooldown(account, now)
 
 

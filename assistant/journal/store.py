@@ -271,6 +271,14 @@ class Journal:
             )
 
     # -- history ------------------------------------------------------------------------
+    def reschedule(self, case_id: int, *, next_due: datetime, now: datetime) -> None:
+        """Look at the case again at ``next_due``; everything else about it stays."""
+        with self._db:
+            self._db.execute(
+                "UPDATE cases SET next_due = ?, updated_at = ? WHERE id = ?",
+                (_iso(next_due), _iso(now), case_id),
+            )
+
     def record(self, case_id: int, kind: EventKind, payload: dict[str, Any], now: datetime) -> None:
         """Append an observation, plan, message, refund reading or error to a case."""
         with self._db:
