@@ -29,7 +29,8 @@ from assistant.domain.models import (
     RefundStep,
     Shipment,
 )
-from flows.controls import control
+from flows.controls import control, controls, offered
+from flows.others import OtherOrders
 from flows.parsing import digits, lines, parse_datetime, parse_duration, parse_money, row_value
 from flows.profile import LabelKey, PortalProfile
 from flows.texts import find_label, match_one, pattern
@@ -50,12 +51,14 @@ class OrderPage:
     The status is the element reading a known status label (the real page's status
     block has no name); every other value is the text next to its label ("Order ID:",
     "Total", ...) in the page's visible text, so another markup with the same words reads
-    the same.
+    the same. Another order's card on the page (``flows.others``) is neither read nor
+    clicked: ``order_id`` is the order the page is about (set by ``verify_order``).
     """
 
-    def __init__(self, page: Page, profile: PortalProfile) -> None:
+    def __init__(self, page: Page, profile: PortalProfile, order_id: str | None = None) -> None:
         self.page = page
         self.profile = profile
+        self.order_id = order_id
         self.formats = profile.formats
         self.status_text = page.get_by_text(pattern(profile.statuses)).filter(visible=True)
         self.status_heading = self.status_text.first
@@ -66,13 +69,30 @@ class OrderPage:
     # -- controls -------------------------------------------------------------------------
     @property
     def cancel_button(self) -> Locator | None:
-        """The visible "Cancel order" control, if the page offers one."""
-        return control(self.page, self.labels("cancel_order"))
+        """The visible "Cancel order" control of this order, if the page offers one."""
+        return self._one("cancel_order")
 
     @property
     def contact_seller(self) -> Locator | None:
-        """The "Contact seller" control (a link on the real page)."""
-        return control(self.page, self.labels("contact_seller"))
+        """The "Contact seller" control of this order (a link on the real page)."""
+        return self._one("contact_seller")
+
+    def others(self) -> OtherOrders:
+        """Other orders' cards on the page as drawn now (see ``flows.others``)."""
+        return OtherOrders.on(self.page, self.profile, self.order_id, self.status_text)
+
+    def _one(self, key: LabelKey) -> Locator | None:
+        """The control reading the label outside other orders' cards; two are a guess."""
+        found = controls(self.page, self.labels(key), outside=self.others().cards)
+        if len(found) > 1:
+            raise PortalChangedError(
+                f"{len(found)} {' / '.join(repr(t) for t in self.labels(key))} controls on "
+                "the order page, outside any other order's card; nothing was clicked",
+                order_id=self.order_id,
+                url=self.page.url,
+                fix="the page no longer matches the flows: check it in a browser",
+            )
+        return found[0] if found else None
 
     def loaded(self) -> Locator:
         """What proves the detail page is drawn (or that the order does not exist)."""
@@ -85,10 +105,16 @@ class OrderPage:
             self.order_id_label.first.wait_for()
 
     # -- identity -------------------------------------------------------------------------
-    def shown_order_id(self) -> str:
-        """The order number the page itself shows (never the one from the URL)."""
-        self.wait_drawn()
-        value = row_value(self.text(), self.labels("order_id"))
+    def shown_order_id(self, text: str | None = None) -> str:
+        """The order number the page itself shows (never the one from the URL): the
+        "Order ID:" row of its "Order info" (a product title may read "Order ID: ...")."""
+        if text is None:
+            self.wait_drawn()
+            text = self.text()
+        rows = lines(text)
+        info = next((i for i, r in enumerate(rows) if match_one(r, self.labels("order_info"))), 0)
+        labels = self.labels("order_id")
+        value = row_value("\n".join(rows[info:]), labels) or row_value(text, labels)
         shown = digits(value.split()[0]) if value and value.split() else ""
         if not shown:
             raise PortalChangedError(
@@ -97,9 +123,10 @@ class OrderPage:
             )
         return shown
 
-    def verify_order(self, order_id: str) -> None:
+    def verify_order(self, order_id: str, text: str | None = None) -> None:
         """Refuse to go on when the page shows any other order than ``order_id``."""
-        shown = self.shown_order_id()
+        self.order_id = order_id
+        shown = self.shown_order_id(text)
         if shown != order_id:
             raise WrongOrderError(
                 f"the page shows order {shown}, not the order asked for",
@@ -109,13 +136,14 @@ class OrderPage:
             )
 
     def text(self) -> str:
-        """The page's visible text (hidden tabs and closed pop-ups are not in it)."""
-        return self.body.inner_text()
+        """The page's visible text (hidden tabs and closed pop-ups are not in it), without
+        other orders' cards."""
+        return self.others().text()
 
     # -- reading --------------------------------------------------------------------------
-    def status_label(self, order_id: str | None = None) -> str:
+    def status_label(self, order_id: str | None = None, others: OtherOrders | None = None) -> str:
         """The status as the page words it; an unknown one is a "portal changed" error."""
-        for text in self.status_text.all_inner_texts():
+        for text in (others or self.others()).inner_texts(self.status_text):
             label = " ".join(text.split())
             if self.profile.status_for(label):
                 return label
@@ -130,10 +158,13 @@ class OrderPage:
 
     def read(self, order_id: str, now: datetime, *, with_refund: bool = True) -> Order:
         """The whole order as the page shows it, verified to be ``order_id``."""
-        self.verify_order(order_id)
-        label = self.status_label(order_id)
+        self.order_id = order_id
+        self.wait_drawn()
+        others = self.others()
+        info = others.text()
+        self.verify_order(order_id, info)
+        label = self.status_label(order_id, others)
         status = self.profile.status_for(label) or OrderStatus.UNKNOWN
-        info = self.text()
         if status is OrderStatus.AWAITING_SHIPMENT and self._says(info, "rejected_note"):
             status = OrderStatus.CANCELLATION_REJECTED
         placed_at = parse_datetime(row_value(info, self.labels("placed_on")) or "", self.formats)
@@ -143,7 +174,7 @@ class OrderPage:
         total = parse_money(row_value(info, self.labels("total")) or "", self.formats)
         if total is None:
             raise PortalChangedError("no total on the order page", order_id=order_id)
-        actions = self._actions()
+        actions = self._actions(others)
         self._check_cancel_control(order_id, status, info, actions)
         refund = None
         if with_refund and status in (OrderStatus.CLOSED, OrderStatus.SHIPMENT_CANCELED):
@@ -166,12 +197,13 @@ class OrderPage:
             cancelled_by=self._cancelled_by(info) if status is OrderStatus.CLOSED else None,
         )
 
-    def _tab(self, key: LabelKey) -> Locator | None:
-        return control(self.page, self.labels(key))
+    def _tab(self, key: LabelKey, others: OtherOrders) -> Locator | None:
+        return control(self.page, self.labels(key), outside=others.cards)
 
     def read_refund(self) -> RefundProgress | None:
         """The three refund steps of the "Payment" tab, or None when there is no refund."""
-        tab = self._tab("payment_tab")
+        others = self.others()  # a tab only shows and hides: the cards stay the same
+        tab = self._tab("payment_tab", others)
         if tab is None:
             raise PortalChangedError(
                 f"no {' / '.join(self.labels('payment_tab'))} tab on the order page",
@@ -182,10 +214,10 @@ class OrderPage:
         no_refund = self.page.get_by_text(self.profile.contains("no_refund")).filter(visible=True)
         progress.first.or_(no_refund.first).first.wait_for()
         try:
-            return self._refund_progress(self.text())
+            return self._refund_progress(others.text())
         finally:
             # The other reads look in the "Order" tab: leave the page showing it.
-            back = self._tab("order_tab")
+            back = self._tab("order_tab", others)
             if back is not None:
                 back.click()
 
@@ -304,28 +336,16 @@ class OrderPage:
     def _money(self, text: str) -> Money | None:
         return parse_money(text, self.formats) if len(text) < 40 else None
 
-    def _actions(self) -> frozenset[PortalAction]:
-        """The order's controls the page shows, by their text (buttons, links, div buttons)."""
-        found = set()
-        for label, act in self.profile.actions.items():
-            if act in found:
-                continue
-            if control(self.page, [label]) is not None and not self._is_tag_only(label):
-                found.add(act)
-        return frozenset(found)
+    def _actions(self, others: OtherOrders) -> frozenset[PortalAction]:
+        """The order's controls the page shows, by their text (buttons, links, div buttons).
 
-    def _is_tag_only(self, label: str) -> bool:
-        """A "Free return" tag on an item reads like the action; only a control counts."""
-        shown = self.page.get_by_role("button", name=pattern([label])).or_(
-            self.page.get_by_role("link", name=pattern([label]))
+        A label shown only as plain text (a "Free return" tag on an item) is no control:
+        it must be a button or link, or look clickable (a pointer cursor).
+        """
+        scores = offered(self.page, list(self.profile.actions), outside=others.cards)
+        return frozenset(
+            act for label, act in self.profile.actions.items() if scores.get(label, 0) >= 2
         )
-        best = control(self.page, [label])
-        if best is None:
-            return True
-        if shown.count():
-            return False
-        score: int = best.evaluate("el => getComputedStyle(el).cursor === 'pointer' ? 2 : 1")
-        return score < 2
 
     def _coupons(self, text: str, currency: str) -> tuple[Coupon, ...]:
         coupons = []
