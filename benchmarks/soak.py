@@ -1,9 +1,12 @@
 """The reliability soak: many seeded fault-campaign cases, then the figures.
 
-    .venv/bin/python -m benchmarks.soak --cases 30 --workers 2     # or benchmarks/soak.py
+    .venv/bin/python -m benchmarks.soak --cases 1000 --workers 2    # or benchmarks/soak.py
 
-Prints scenarios run, faults injected by kind, kills, invariant violations (must be 0),
-retries, and the mean and worst recovery time; exits 1 on any violation. The campaign
+Each seed picks its portal (accessible, real in English, real in Spanish), so 1,000 cases
+cover both skins. Prints, in all and per skin: scenarios and commands run, faults fired by
+kind, kills by point, what was planned but not reached, invariant violations (must be 0),
+retries, and the mean and worst recovery time; exits 1 on any violation (``--json`` for
+the figures as JSON). The campaign
 itself (generation, invariants) lives in tests/reliability/ and also runs in CI.
 """
 

@@ -85,10 +85,13 @@ def cancel_order(
     native = page.get_by_role("combobox", name=profile.exact("reason_picker"))
     picker = shown(page, profile.texts("reason_picker"))
     modal.wait("open the cancel dialog", request.first.or_(picker.first).or_(native))
+    log.info("order %s: cancel dialog: opened", order_id)
     if request.first.is_visible():
         modal.click("request the cancellation", "request_cancellation")
         modal.wait("the reason picker", picker.first.or_(native))
+        log.info("order %s: cancel dialog: cancellation requested", order_id)
     reason = modal.choose_reason(reasons, native)
+    log.info("order %s: cancel dialog: reason chosen", order_id)
     paid = before.status not in INSTANT_CANCEL
     details: dict[str, object] = {"reason": reason, "report_supplier": report_supplier}
     submit = modal.find("submit the cancellation", "submit")
@@ -98,6 +101,7 @@ def cancel_order(
     if paid:
         question = page.get_by_text(profile.contains("report_question")).filter(visible=True)
         modal.wait("the report question", question.first)
+        log.info("order %s: cancel dialog: report question shown", order_id)
         answer = modal.find("answer the report question", "yes" if report_supplier else "no")
         before_submit(details)
         answer.click()

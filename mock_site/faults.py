@@ -146,7 +146,7 @@ def kind_of(fault: dict[str, Any]) -> str:
     if fault.get("api"):
         if fault.get("status") is not None:
             return f"json_http_{fault['status']}_{fault['when']}"
-        if not any(fault.get(k) for k in ("drop", "hang", "expire_sessions", "redirect")):
+        if not any(fault.get(k) for k in ("drop", "hang", "expire_sessions", "redirect", "seller")):
             return "json_slow" if fault.get("delay_ms") else "json"
     for key in ("drop", "hang", "expire_sessions"):
         if fault.get(key):

@@ -1,13 +1,15 @@
 """The seeded fault campaign: the real CLI against the mock portal, faults, kills, invariants.
 
-For each generated case (see ``generate.py``): reset the portal to the case's scenario,
-run ``cancel`` per account and a few ``run``s with the portal's clock moved between them,
-each with faults installed and sometimes SIGKILLed; after every command check the
-invariants (``invariants.py``); after a disrupted command run again until the journal is
-healthy (the recovery time); finally clear the faults, run once more and require
-everything settled.
+For each generated case (see ``generate.py``): start (or reuse) a portal of the seed's skin,
+reset it to the case's scenario, run ``cancel`` commands and a few ``run``s with the
+portal's clock moved between them, each with labelled faults installed and sometimes
+SIGKILLed at a planned point; after every command check the invariants
+(``invariants.py``) and that each planned fault the command reached fired and the planned
+kill happened; after a disrupted command run again until the journal is healthy (the
+recovery time); finally clear the faults and pending challenges, and allow at most
+``CLEAN_RUNS`` runs for every asked order to reach its expected next state.
 
-    python -m tests.reliability.campaign --cases 30 [--first-seed 1000] [--workers 2] [--json]
+    python -m tests.reliability.campaign --cases 1000 [--first-seed 1000] [--workers 2] [--json]
 """
 
 from __future__ import annotations
@@ -25,18 +27,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mock_site.faults import kind_of
 from mock_site.server import MockPortal
-from tests.reliability.generate import CaseSpec, Step, generate
+from tests.reliability.generate import (
+    EVIDENCE,
+    MODAL_STEPS,
+    SKINS,
+    CaseSpec,
+    Step,
+    generate,
+)
 from tests.reliability.invariants import (
+    CANCEL_KEYS,
     JournalView,
+    check_events,
     check_journal,
     check_portal,
+    check_progress,
     check_settled,
 )
 from tests.support.cli import COMMAND_TIMEOUT, SHORT_PAGE_TIMEOUT, Assistant, kill_tree
 from tests.support.portal import set_faults
 
 MAX_RECOVERY_RUNS = 3
+#: Fault-free runs an asked order may take to reach its expected next state.
+CLEAN_RUNS = 2
 
 
 @dataclass
@@ -53,36 +68,43 @@ class Outcome:
 
 @dataclass
 class Figures:
-    """What the campaign prints at the end."""
+    """What the campaign prints at the end (for all skins, and per skin in ``by_skin``)."""
 
     scenarios: int = 0
     commands: int = 0
     faults: Counter[str] = field(default_factory=Counter)
-    kills: int = 0
+    kills: Counter[str] = field(default_factory=Counter)
+    unreached: Counter[str] = field(default_factory=Counter)
     violations: list[str] = field(default_factory=list)
     step_retries: int = 0
     settled_attempts: int = 0
     recoveries: list[float] = field(default_factory=list)
     exit_codes: Counter[int] = field(default_factory=Counter)
+    by_skin: dict[str, Figures] = field(default_factory=dict)
 
-    def merge(self, other: Figures) -> None:
+    def merge(self, other: Figures, skin: str | None = None) -> None:
         self.scenarios += other.scenarios
         self.commands += other.commands
         self.faults.update(other.faults)
-        self.kills += other.kills
+        self.kills.update(other.kills)
+        self.unreached.update(other.unreached)
         self.violations.extend(other.violations)
         self.step_retries += other.step_retries
         self.settled_attempts += other.settled_attempts
         self.recoveries.extend(other.recoveries)
         self.exit_codes.update(other.exit_codes)
+        if skin is not None:
+            self.by_skin.setdefault(skin, Figures()).merge(other)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "scenarios_run": self.scenarios,
             "commands_run": self.commands,
-            "faults_injected": dict(sorted(self.faults.items())),
+            "faults_fired": dict(sorted(self.faults.items())),
             "faults_total": sum(self.faults.values()),
-            "kills": self.kills,
+            "kills": dict(sorted(self.kills.items())),
+            "kills_total": sum(self.kills.values()),
+            "planned_not_reached": dict(sorted(self.unreached.items())),
             "invariant_violations": len(self.violations),
             "step_retries": self.step_retries,
             "interrupted_attempts_settled": self.settled_attempts,
@@ -92,15 +114,29 @@ class Figures:
             else None,
             "recovery_worst_s": round(max(self.recoveries), 1) if self.recoveries else None,
             "exit_codes": {str(k): v for k, v in sorted(self.exit_codes.items())},
+            **(
+                {"by_skin": {k: v.as_dict() for k, v in sorted(self.by_skin.items())}}
+                if self.by_skin
+                else {}
+            ),
         }
 
     def report(self) -> str:
+        lines = self._lines()
+        for skin, figures in sorted(self.by_skin.items()):
+            lines += [f"--- {skin}", *("  " + line for line in figures._lines())]
+        lines += [f"  VIOLATION {v}" for v in self.violations]
+        return "\n".join(lines)
+
+    def _lines(self) -> list[str]:
         d = self.as_dict()
-        lines = [
+        return [
             f"scenarios run:            {d['scenarios_run']} ({d['commands_run']} CLI commands)",
-            f"faults injected:          {d['faults_total']}",
-            *(f"  {kind:<24}{n}" for kind, n in d["faults_injected"].items()),
-            f"kills (SIGKILL):          {d['kills']}",
+            f"faults fired:             {d['faults_total']}",
+            *(f"  {kind:<24}{n}" for kind, n in d["faults_fired"].items()),
+            f"kills (SIGKILL):          {d['kills_total']}",
+            *(f"  {point:<24}{n}" for point, n in d["kills"].items()),
+            f"planned, not reached:     {d['planned_not_reached'] or 0}",
             f"invariant violations:     {d['invariant_violations']}",
             f"retries:                  {d['step_retries']} step retries, "
             f"{d['interrupted_attempts_settled']} interrupted attempts settled by re-observing",
@@ -108,8 +144,6 @@ class Figures:
             f"(mean {d['recovery_mean_s']} s, worst {d['recovery_worst_s']} s)",
             f"exit codes:               {d['exit_codes']}",
         ]
-        lines += [f"  VIOLATION {v}" for v in self.violations]
-        return "\n".join(lines)
 
 
 class CaseRun:
@@ -127,44 +161,109 @@ class CaseRun:
 
     # -- the CLI ---------------------------------------------------------------------------
     def command(self, step: Step) -> Outcome:
-        """Run a command, SIGKILLing it (and its browser) when the step says so."""
+        """Run a command (``-v``: the flow logs the cancel dialog's steps), SIGKILLing it
+        (and its browser) at the step's kill point; then check its planned faults and kill."""
+        before = JournalView.read(self.cli.journal_path, may_be_empty=True)
         started = time.monotonic()
-        process = self.cli.start(*step.command, "--json")
+        process = self.cli.start(*step.command, "--json", "-v")
+        out: list[str] = []
+        err: list[str] = []
+        readers = [
+            threading.Thread(target=_read_lines, args=(stream, lines), daemon=True)
+            for stream, lines in ((process.stdout, out), (process.stderr, err))
+        ]
+        for reader in readers:
+            reader.start()
         killed = False
-        if step.kill_at_post or step.kill_after is not None:
-            killed = self._kill_when(process, step, started)
+        if step.kill is not None:
+            killed = self._kill_when(process, step, started, err)
         try:
-            out, err = process.communicate(timeout=COMMAND_TIMEOUT)
+            process.wait(timeout=COMMAND_TIMEOUT)
         except subprocess.TimeoutExpired:
             self._kill(process)
-            out, err = process.communicate()
+            process.wait()
             self.violation(f"{' '.join(step.command)} did not finish in {COMMAND_TIMEOUT}s")
+        for reader in readers:
+            reader.join(timeout=10)
+        stdout, stderr = "".join(out), "".join(err)
         outcome = Outcome(
-            step.command, process.returncode, out, err, time.monotonic() - started, killed
+            step.command, process.returncode, stdout, stderr, time.monotonic() - started, killed
         )
         self.figures.commands += 1
-        self.figures.kills += killed
+        if killed:
+            self.figures.kills[step.kill or "?"] += 1
         self.figures.exit_codes[process.returncode] += 1
-        self.figures.step_retries += err.count("retrying ")
-        self.figures.settled_attempts += err.count("settled an interrupted")
+        self.figures.step_retries += stderr.count("retrying ")
+        self.figures.settled_attempts += stderr.count("settled an interrupted")
         self.log.append(
-            f"{' '.join(step.command)} -> {process.returncode} ({outcome.seconds:.1f}s)"
+            f"{' '.join(step.command)}{f' [kill {step.kill}]' if step.kill else ''}"
+            f" -> {process.returncode} ({outcome.seconds:.1f}s)"
         )
+        self.check_plan(step, outcome, before)
         return outcome
 
-    def _kill_when(self, process: subprocess.Popen[str], step: Step, started: float) -> bool:
+    def _kill_when(
+        self, process: subprocess.Popen[str], step: Step, started: float, err: list[str]
+    ) -> bool:
         counts = self.server.portal.counts
-        posts = counts["cancel"] + counts["message"]
+        cancels, messages = counts["cancel"], counts["message"]
+        marker = MODAL_STEPS.get(step.kill or "")
         while process.poll() is None:
-            if step.kill_at_post and counts["cancel"] + counts["message"] > posts:
+            if step.kill == "post_cancel" and counts["cancel"] > cancels:
                 break
-            if step.kill_after is not None and time.monotonic() - started > step.kill_after:
+            if step.kill == "post_message" and counts["message"] > messages:
                 break
-            time.sleep(0.01)  # allowed: bounded poll of the control API
+            if marker is not None and any(marker in line for line in list(err)):
+                break
+            if step.kill == "random" and time.monotonic() - started > (step.kill_after or 0):
+                break
+            time.sleep(0.01)  # allowed: bounded poll of the control API and the CLI's log
         else:
             return False
         self._kill(process)
         return True
+
+    def check_plan(self, step: Step, outcome: Outcome, before: JournalView) -> None:
+        """Every planned fault the command reached fired, and the planned kill happened.
+
+        A fault counts as reached when the journal proves the command made its target
+        request (a new observation for a detail page, a new cancel or message attempt for
+        the cancel, the thread and the send); a reached fault that did not fire, or a kill
+        at a point the command was planned to reach that did not happen, is a violation.
+        A random-moment kill may come after the command ended: counted, not a violation.
+        """
+        after = JournalView.read(self.cli.journal_path, may_be_empty=True)
+        events = {e["id"] for e in before.events}
+        attempts = {a["id"] for a in before.attempts}
+        new = [a for a in after.attempts if a["id"] not in attempts]
+        evidence = {
+            "observed": sum(
+                1 for e in after.events if e["id"] not in events and e["kind"] == "observation"
+            ),
+            "cancels": sum(1 for a in new if a["action_key"] in CANCEL_KEYS),
+            "messages": sum(1 for a in new if a["action_key"].startswith("message:")),
+        }
+        fired = {f.get("label") for f in self.server.state()["fired"]}
+        what = " ".join(step.command)
+        for fault in step.faults:
+            if fault["label"] in fired:
+                continue
+            kind, target = kind_of(fault), step.aims[fault["label"]]
+            if evidence[EVIDENCE[target]] > fault.get("skip", 0):
+                self.violation(
+                    f"{what}: planned fault {fault['label']} ({kind} at {target}) was reached "
+                    f"({EVIDENCE[target]}: {evidence[EVIDENCE[target]]}) but did not fire"
+                )
+            else:
+                self.figures.unreached[kind] += 1
+        if step.kill is not None and not outcome.killed:
+            if step.kill == "random":
+                self.figures.unreached[f"kill:{step.kill}"] += 1
+            else:
+                self.violation(
+                    f"{what}: the planned kill at {step.kill} did not happen "
+                    f"(exit {outcome.returncode})"
+                )
 
     @staticmethod
     def _kill(process: subprocess.Popen[str]) -> None:
@@ -180,11 +279,14 @@ class CaseRun:
     def check(self, outcome: Outcome) -> bool:
         """The invariants after a command; True when the journal is healthy (no failed case)."""
         state = self.server.state()
-        journal = JournalView.read(self.cli.journal_path)
+        journal = JournalView.read(self.cli.journal_path, may_be_empty=outcome.killed)
         what = " ".join(outcome.command)
-        for problem in check_portal(state, self.spec.asked_ids):
-            self.violation(f"after {what}: {problem}")
-        for problem in check_journal(journal, state, interrupted=outcome.killed):
+        for problem in [
+            *journal.problems,
+            *check_portal(state, self.spec.asked_ids),
+            *check_journal(journal, state, interrupted=outcome.killed),
+            *check_events(journal, state),
+        ]:
             self.violation(f"after {what}: {problem}")
         if not outcome.killed:
             # 75: an account cools down after a captcha the campaign planted (issue 19).
@@ -208,12 +310,23 @@ class CaseRun:
                 self.recover(step, time.monotonic())
             if outcome.killed and step.command[0] == "cancel":
                 self.reissue(step)
-        self.set_faults([])
-        self.server.advance(days=8)
-        final = self.command(Step(("run",)))
-        self.check(final)
         self.figures.faults.update(f["kind"] for f in self.server.state()["fired"])
-        journal = JournalView.read(self.cli.journal_path)
+        # A fault-free portal: no fault, no challenge left pending at the next sign-in.
+        self.set_faults([])
+        with self.server.portal.lock:
+            self.server.portal.challenges.clear()
+        self.server.advance(days=8)
+        for clean in range(CLEAN_RUNS):
+            final = self.command(Step(("run",)))
+            self.check(final)
+            journal = JournalView.read(self.cli.journal_path)
+            progress = check_progress(self.server.state(), journal, self.spec.asked_ids)
+            if not progress:
+                break
+            if clean == CLEAN_RUNS - 1:
+                for problem in progress:
+                    self.violation(f"after {CLEAN_RUNS} clean runs: {problem}")
+            self.server.advance(hours=1)
         for problem in check_settled(journal, self.spec.asked):
             self.violation(f"final: {problem}")
         self.check_status_json(journal)
@@ -236,7 +349,7 @@ class CaseRun:
         wrote anything (Python still starting) has simply not happened.
         """
         account, ids = step.command[2], step.command[3:]
-        journal = JournalView.read(self.cli.journal_path)
+        journal = JournalView.read(self.cli.journal_path, may_be_empty=True)
         known = {c["order_id"] for c in journal.cases if c["account"] == account}
         missing = [i for i in ids if i not in known]
         if missing:
@@ -255,10 +368,26 @@ class CaseRun:
             self.violation(f"status --json {shown} differs from the journal {stored}")
 
 
+def _read_lines(stream: Any, lines: list[str]) -> None:
+    """Collect a command's output as it comes (the kill points watch its log)."""
+    for line in iter(stream.readline, ""):
+        lines.append(line)
+    stream.close()
+
+
+def start_portal(skin: str) -> MockPortal:
+    """The portal a seed's skin needs (the real skin signs in on an origin of its own)."""
+    family, locale = SKINS[skin]
+    return MockPortal(
+        "demo", skin=family, locale=locale, login_port=0 if family == "real" else None
+    )
+
+
 def run_case(server: MockPortal, seed: int) -> tuple[Figures, list[str]]:
     """One seed, in a fresh data dir; returns its figures and its command log."""
+    spec = generate(seed)
     with tempfile.TemporaryDirectory(prefix=f"campaign-{seed}-") as tmp:
-        case = CaseRun(server, generate(seed), Path(tmp))
+        case = CaseRun(server, spec, Path(tmp))
         figures = case.run()
         return figures, case.log
 
@@ -278,17 +407,30 @@ def main(argv: list[str] | None = None) -> int:
     lock = threading.Lock()
 
     def worker() -> None:
-        with MockPortal("demo") as server:  # one portal per worker: cases never share one
+        portals: dict[str, MockPortal] = {}  # one per worker and skin: never shared
+        try:
             while True:
                 with lock:
                     if not queue:
                         return
                     seed = queue.pop(0)
-                figures, log = run_case(server, seed)
+                skin = generate(seed).skin
+                if skin not in portals:
+                    portals[skin] = start_portal(skin)
+                figures, log = run_case(portals[skin], seed)
                 with lock:
-                    total.merge(figures)
+                    total.merge(figures, skin)
                     status = "ok" if not figures.violations else "VIOLATIONS"
-                    print(f"seed {seed}: {status}; " + "; ".join(log), file=sys.stderr, flush=True)
+                    print(
+                        f"seed {seed} ({skin}): {status}; " + "; ".join(log),
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    for violation in figures.violations:
+                        print(f"  {violation}", file=sys.stderr, flush=True)
+        finally:
+            for portal in portals.values():
+                portal.stop()
 
     threads = [threading.Thread(target=worker) for _ in range(max(1, args.workers))]
     for thread in threads:

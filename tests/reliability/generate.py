@@ -35,15 +35,96 @@ STATES = {
     "closed": 1,
     "completed": 1,
 }
-#: Paths a fault can hit (regexes on the request path).
-PAGES = {
-    "detail": r"^/orders/\d{16}$",
-    "thread": r"^/p/message/index\.html$",
-    "orders": r"^/orders$",
-    "login": r"^/login",
+#: The three portals a seed can pick: (skin, locale).
+SKINS: dict[str, tuple[str, str]] = {
+    "accessible": ("accessible", "en"),
+    "real": ("real", "en"),
+    "real-es": ("real", "es"),
 }
-POSTS = {"cancel": r"^/orders/\d{16}/cancel$", "message": r"^/p/message/send$"}
-FAULT_KINDS = ("http", "slow", "hang", "drop", "expire", "seller", "challenge")
+#: Where a fault can aim, per skin family: how the portal matches the request, and what in
+#: the journal proves the command made it (``evidence``, see ``Reach``). Every target is
+#: the command's first such request (``skip`` 0 unless the evidence can count further).
+TARGETS: dict[str, dict[str, dict[str, Any]]] = {
+    "accessible": {
+        "detail": {"path": r"^/orders/\d{16}$"},
+        "thread": {"path": r"^/p/message/index\.html$"},
+        "cancel": {"path": r"^/orders/\d{16}/cancel$", "method": "POST"},
+        "send": {"path": r"^/p/message/send$", "method": "POST"},
+    },
+    "real": {
+        "detail": {"path": r"^/p/order/detail\.html$"},
+        "detail_json": {"api": "detail"},
+        "thread": {"path": r"^/p/message/index\.html$"},
+        "thread_json": {"api": "thread"},
+        "cancel": {"api": "operation", "method": "POST"},
+        "send": {"api": "send", "method": "POST"},
+    },
+}
+#: What proves a command reached a target: observations (a detail page read), cancel
+#: attempts (the cancel was clicked), message attempts (the thread opened, the send clicked).
+EVIDENCE = {
+    "detail": "observed",
+    "detail_json": "observed",
+    "thread": "messages",
+    "thread_json": "messages",
+    "cancel": "cancels",
+    "send": "messages",
+}
+#: Fault kinds a seed draws, per skin family (names of the generator, see ``kind_of`` for
+#: what the portal logs).
+FAULT_KINDS: dict[str, tuple[str, ...]] = {
+    "accessible": (
+        "http",
+        "slow",
+        "hang",
+        "drop",
+        "expire",
+        "seller",
+        "challenge",
+        "request_dropped",
+        "slow_mask",
+        "slow_modal",
+    ),
+    "real": (
+        "http",
+        "slow",
+        "json_http",
+        "json_slow",
+        "hang",
+        "drop",
+        "expire",
+        "seller",
+        "challenge",
+        "request_dropped",
+        "slow_mask",
+        "slow_modal",
+    ),
+}
+#: Faults that never stop a command from reaching a later step (allowed with a kill point).
+BENIGN = ("slow", "json_slow", "slow_mask", "slow_modal", "expire")
+#: Where a command is SIGKILLed: at a random moment; when the portal receives the first
+#: cancel or the first message; between the cancel dialog's steps (the flow logs each one,
+#: ``MODAL_STEPS``); "modal_answer" is after "Submit", before the answer to the report
+#: question (the attempt may or may not be journaled yet: the last instant before the click).
+KILL_POINTS = (
+    "random",
+    "post_cancel",
+    "post_message",
+    "modal_open",
+    "modal_request",
+    "modal_reason",
+    "modal_answer",
+)
+#: The line the flow logs (``-v``) when the dialog reaches each step (flows/cancel.py).
+MODAL_STEPS = {
+    "modal_open": "cancel dialog: opened",
+    "modal_request": "cancel dialog: cancellation requested",
+    "modal_reason": "cancel dialog: reason chosen",
+    "modal_answer": "cancel dialog: report question shown",
+}
+#: Kill points reached only when the command cancels a paid order (request and report).
+PAID_ONLY = {"modal_request", "modal_answer", "post_message"}
+UNPAID = ("awaiting_payment", "payment_verifying")
 
 
 def _iso(moment: datetime) -> str:
@@ -91,20 +172,26 @@ def _order(rng: random.Random, number: int, account: str, state: str) -> dict[st
 
 @dataclass
 class Step:
-    """One CLI command of a case, the faults live while it runs, and whether it is killed."""
+    """One CLI command of a case, the faults live while it runs, and whether it is killed.
+
+    Every fault carries a ``label``; ``aims`` maps it to its target (``TARGETS``), so the
+    campaign can tell a fault the command never reached from one that did not fire.
+    """
 
     command: tuple[str, ...]
     advance_days: float = 0
     faults: list[dict[str, Any]] = field(default_factory=list)
-    kill_after: float | None = None  # seconds; None: let it finish
-    kill_at_post: bool = False  # kill the moment the portal receives a state change
+    kill: str | None = None  # a KILL_POINTS name; None: let it finish
+    kill_after: float | None = None  # seconds, for kill == "random"
+    aims: dict[str, str] = field(default_factory=dict)  # fault label -> target
 
 
 @dataclass
 class CaseSpec:
-    """A generated case: the portal's scenario, the orders asked for, and the steps."""
+    """A generated case: the portal (skin), its scenario, the orders asked for, the steps."""
 
     seed: int
+    skin: str  # a SKINS key
     scenario: dict[str, Any]
     asked: dict[str, list[str]]  # account -> orders given to `cancel`
     steps: list[Step]
@@ -113,49 +200,145 @@ class CaseSpec:
     def asked_ids(self) -> set[str]:
         return {order for orders in self.asked.values() for order in orders}
 
+    @property
+    def family(self) -> str:
+        """The markup family: "accessible" or "real" (both locales)."""
+        return SKINS[self.skin][0]
 
-def random_fault(rng: random.Random, spec: dict[str, Any], asked: list[str]) -> dict[str, Any]:
-    """One fault at a random step: a page or a state-changing POST, before or after."""
-    kind = rng.choice(FAULT_KINDS)
-    post = rng.random() < 0.5
-    path = POSTS[rng.choice(list(POSTS))] if post else PAGES[rng.choice(list(PAGES))]
-    fault: dict[str, Any] = {"path": path, "times": 1, "skip": rng.choice([0, 0, 1, 2])}
-    if post:
-        fault["method"] = "POST"
+    def planned(self) -> tuple[set[str], set[str]]:
+        """What the case covers: fault kinds (as the portal logs them) and kill points."""
+        from mock_site.faults import Fault, kind_of
+
+        kinds = {
+            kind_of(Fault.model_validate(f).model_dump()) for s in self.steps for f in s.faults
+        }
+        return kinds, {s.kill for s in self.steps if s.kill}
+
+
+#: Coverage classes: the portal's fault kinds with the status and the seller's act folded.
+def coverage_class(kind: str) -> str:
+    """``http_502_after`` -> ``http_after``, ``seller_ship`` -> ``seller``, else the kind."""
+    parts = kind.split("_")
+    if kind.startswith("json_http_"):
+        return f"json_http_{parts[-1]}"
+    if kind.startswith("http_"):
+        return f"http_{parts[-1]}"
+    if kind.startswith("seller_"):
+        return "seller"
+    return kind
+
+
+#: What the CI seeds must cover between them, per skin family.
+REQUIRED_FAULTS: dict[str, set[str]] = {
+    "accessible": {
+        "http_before",
+        "http_after",
+        "slow",
+        "hang",
+        "drop",
+        "expire_sessions",
+        "seller",
+        "challenge_captcha",
+        "challenge_code",
+        "request_dropped",
+        "slow_mask",
+        "slow_modal",
+    },
+}
+REQUIRED_FAULTS["real"] = REQUIRED_FAULTS["accessible"] | {
+    "json_http_before",
+    "json_http_after",
+    "json_slow",
+}
+
+
+def _orders_of(scenario: dict[str, Any], ids: list[str]) -> list[dict[str, Any]]:
+    return [o for o in scenario["orders"] if o["id"] in ids]
+
+
+def _paid_cancellable(order: dict[str, Any]) -> bool:
+    return order["state"] == "awaiting_shipment" and "cancel_button_delay_hours" not in order
+
+
+def random_fault(
+    rng: random.Random,
+    family: str,
+    scenario: dict[str, Any],
+    asked: list[str],
+    kinds: tuple[str, ...],
+    taken: set[tuple[str, str]],
+) -> tuple[dict[str, Any], str] | None:
+    """One fault of a kind in ``kinds`` at a target the step has not used yet (or None)."""
+    targets = TARGETS[family]
+    pages = [t for t in ("detail", "thread") if t in targets]
+    posts = ["cancel", "send"]
+    apis = [t for t, v in targets.items() if "api" in v]
+    kind = rng.choice(kinds)
+    fault: dict[str, Any] = {"times": 1}
+    when = "before"
     if kind == "http":
-        fault.update(status=rng.choice([500, 502, 503]), when=rng.choice(["before", "after"]))
+        target = rng.choice(pages + (posts if family == "accessible" else []))
+        when = rng.choice(["before", "after"])
+        fault.update(status=rng.choice([500, 502, 503]))
+    elif kind == "json_http":
+        target = rng.choice(apis)
+        when = rng.choice(["before", "after"])
+        fault.update(status=rng.choice([500, 502, 503]))
     elif kind == "slow":
+        target = rng.choice(pages)
         fault.update(delay_ms=rng.randint(300, 2500), times=rng.randint(1, 3))
+    elif kind == "json_slow":
+        target = rng.choice(apis)
+        fault.update(delay_ms=rng.randint(300, 2500))
     elif kind == "hang":
-        fault.update(hang=True, when="after" if post and rng.random() < 0.5 else "before")
+        target = rng.choice(pages + posts)
+        when = "after" if target in posts and rng.random() < 0.5 else "before"
+        fault.update(hang=True)
     elif kind == "drop":
         # Not "after" on a POST: Chromium itself resends a POST whose reused connection
         # closed without an answer, so the change would be applied twice by one click
         # (docs/reliability.md, open issues). Pages may drop after, POSTs before.
-        fault.update(drop=True, when="before" if post else rng.choice(["before", "after"]))
+        target = rng.choice(pages + posts)
+        when = "before" if target in posts else rng.choice(["before", "after"])
+        fault.update(drop=True)
     elif kind == "expire":
-        fault.update(expire_sessions=True, when=rng.choice(["before", "after"]))
+        target = rng.choice(["detail", *(["detail_json"] if family == "real" else [])])
+        when = rng.choice(["before", "after"])
+        fault.update(expire_sessions=True)
     elif kind == "seller":
-        order = rng.choice(asked)
         what = rng.choice(["accept", "reject", "ship", "cancel", "reply"])
-        fault.update(seller={"order": order, "do": what}, when=rng.choice(["before", "after"]))
-        fault["path"] = POSTS["cancel"] if what != "reply" else rng.choice(list(POSTS.values()))
-        fault["method"] = "POST"
+        target = "cancel" if what != "reply" else rng.choice(posts)
+        when = rng.choice(["before", "after"])
+        fault.update(seller={"order": rng.choice(asked), "do": what})
     elif kind == "challenge":
-        email = rng.choice(spec["accounts"])["email"]
-        fault.update(
-            expire_sessions=True,
-            email=email,
-            challenge=rng.choice(["captcha", "code"]),
-            path=PAGES[rng.choice(["detail", "thread"])],
-        )
-        fault.pop("method", None)
-    return fault
+        target = rng.choice(pages)
+        email = rng.choice(scenario["accounts"])["email"]
+        fault.update(expire_sessions=True, email=email, challenge=rng.choice(["captcha", "code"]))
+    elif kind == "request_dropped":
+        target = "detail"
+        paid = [o["id"] for o in _orders_of(scenario, asked) if _paid_cancellable(o)]
+        order = rng.choice(paid or asked)
+        if rng.random() < 0.5:
+            fault.update(drop_request=order)
+        else:
+            fault.update(seller={"order": order, "do": "drop"})
+    elif kind == "slow_mask":
+        target = "detail"
+        fault.update(mask_ms=rng.randint(800, 2500))
+    else:  # slow_modal
+        target = "detail"
+        fault.update(fade_ms=rng.randint(600, 2000))
+    if (target, when) in taken:
+        return None
+    taken.add((target, when))
+    fault.update(targets[target], when=when)
+    return fault, target
 
 
 def generate(seed: int) -> CaseSpec:
-    """The whole case for ``seed``: 1-2 accounts, 3-6 orders, 2-3 commands with faults."""
+    """The whole case for ``seed``: its portal, 1-2 accounts, 3-6 orders, 3-5 commands."""
     rng = random.Random(seed)
+    skin = rng.choice(list(SKINS))
     accounts = [dict(a) for a in ACCOUNTS[: rng.choice([1, 1, 2])]]
     states = list(STATES)
     weights = [STATES[s] for s in states]
@@ -184,27 +367,96 @@ def generate(seed: int) -> CaseSpec:
     if not asked:
         asked[orders[0]["account"]] = [orders[0]["id"]]
     every = [o for os_ in asked.values() for o in os_]
-    steps = [
-        _step(rng, scenario, every, ("cancel", "--account", account, *ids))
-        for account, ids in asked.items()
-    ]
+    family = SKINS[skin][0]
+    steps = []
+    for account, ids in asked.items():  # one to three `cancel` commands per account
+        rest = list(ids)
+        while rest:
+            size = rng.choice([1, 2, 3])
+            chunk, rest = rest[:size], rest[size:]
+            steps.append(_cancel_step(rng, family, scenario, every, account, chunk))
     for days in rng.choice([(2, 14), (1, 4, 12), (16,)]):
-        steps.append(_step(rng, scenario, every, ("run",), advance_days=days))
-    return CaseSpec(seed, scenario, asked, steps)
+        # What a run will do is up to the portal and the seller: only its first page read
+        # is sure (when a case is due).
+        steps.append(
+            _step(
+                rng,
+                family,
+                scenario,
+                every,
+                ("run",),
+                days,
+                FAULT_KINDS[family],
+                ("detail", "detail_json"),
+            )
+        )
+    for index, step in enumerate(steps):
+        labelled = []
+        for j, fault in enumerate(step.faults):
+            label = f"step{index}.{j}"
+            step.aims[label] = step.aims.pop(str(j))
+            labelled.append({**fault, "label": label})
+        step.faults = labelled
+    return CaseSpec(seed, skin, scenario, asked, steps)
+
+
+def _cancel_step(
+    rng: random.Random,
+    family: str,
+    scenario: dict[str, Any],
+    every: list[str],
+    account: str,
+    ids: list[str],
+) -> Step:
+    """`cancel` for one account: sometimes killed at a point this command surely reaches."""
+    command = ("cancel", "--account", account, *ids)
+    mine = _orders_of(scenario, ids)
+    paid = any(_paid_cancellable(o) for o in mine)
+    cancellable = paid or any(o["state"] in UNPAID for o in mine)
+    messages = paid or any(o["state"] == "cancellation_rejected" for o in mine)
+    points = ["random"]
+    if cancellable:
+        points += ["post_cancel", "modal_open", "modal_reason"]
+    if paid:
+        points += ["modal_request", "modal_answer"]
+    if messages:
+        points += ["post_message"]
+    if rng.random() < 0.35:
+        # Faults only at requests this command makes: a cancel if an order is cancellable,
+        # the thread and the send if it writes to a seller.
+        reach = ["detail", "detail_json"]
+        reach += ["cancel"] if cancellable else []
+        reach += ["thread", "thread_json", "send"] if messages else []
+        return _step(rng, family, scenario, every, command, 0, FAULT_KINDS[family], tuple(reach))
+    kill = rng.choice(points)
+    if kill == "random":
+        # No faults: the kill may come before any of them is reached.
+        return Step(command, kill=kill, kill_after=rng.uniform(2.0, 6.0))
+    # Only faults that cannot keep the command from the kill point, on the first page read.
+    benign = tuple(k for k in BENIGN if k in FAULT_KINDS[family])
+    step = _step(rng, family, scenario, every, command, 0, benign, ("detail", "detail_json"))
+    step.kill = kill
+    return step
 
 
 def _step(
     rng: random.Random,
+    family: str,
     scenario: dict[str, Any],
     asked: list[str],
     command: tuple[str, ...],
-    advance_days: float = 0,
+    advance_days: float,
+    kinds: tuple[str, ...],
+    targets: tuple[str, ...] | None = None,
 ) -> Step:
-    faults = [random_fault(rng, scenario, asked) for _ in range(rng.choice([0, 1, 1, 2]))]
-    step = Step(command, advance_days, faults)
-    roll = rng.random()
-    if roll < 0.15:
-        step.kill_at_post = True
-    elif roll < 0.3:
-        step.kill_after = rng.uniform(1.0, 8.0)
+    step = Step(command, advance_days)
+    taken: set[tuple[str, str]] = set()
+    for _ in range(rng.choice([0, 1, 2, 2, 3])):
+        made = random_fault(rng, family, scenario, asked, kinds, taken)
+        if made is None or (targets is not None and made[1] not in targets):
+            continue
+        if step.faults and ("challenge" in made[0] or any("challenge" in f for f in step.faults)):
+            continue  # a challenge stops the account: it is the step's only fault
+        step.aims[str(len(step.faults))] = made[1]
+        step.faults.append(made[0])
     return step

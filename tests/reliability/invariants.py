@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from assistant.domain.models import DEFAULT_REASONS
+from assistant.domain.reasons import blames_seller, normalise_reason
 
 CANCEL_KEYS = {"cancel_now", "request_cancellation"}
 WAITING = {"waiting_seller", "waiting_refund", "waiting_cancel_button"}
@@ -29,16 +33,31 @@ AFTER_CANCEL = {
 
 @dataclass(frozen=True)
 class JournalView:
-    """The cases and attempts of the journal file (empty when there is none)."""
+    """The cases, attempts and events of the journal file, and why it could not be read.
+
+    ``problems`` is not empty when the file exists but cannot be read as a journal (not a
+    database, corrupt, tables missing after a command that was not killed): an unreadable
+    journal is a violation, never an empty one.
+    """
 
     cases: list[dict[str, Any]]
     attempts: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, path: Path) -> JournalView:
+    def read(cls, path: Path, *, may_be_empty: bool = False) -> JournalView:
+        """Read the journal; ``may_be_empty``: the last command was killed (or none ran).
+
+        Only then may a missing file, or one without tables (killed before the first
+        migration committed), read as an empty journal.
+        """
         if not path.exists():
-            return cls([], [])
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+            return cls([], [], problems=[] if may_be_empty else [f"no journal at {path}"])
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+        except sqlite3.Error as exc:
+            return cls([], [], problems=[f"the journal cannot be opened: {exc}"])
         db.row_factory = sqlite3.Row
         try:
             cases = [dict(r) for r in db.execute("SELECT * FROM cases ORDER BY id")]
@@ -46,13 +65,33 @@ class JournalView:
                 {**dict(r), "payload": json.loads(r["payload"]), "order_id": r["order_id"]}
                 for r in db.execute(
                     "SELECT a.*, c.order_id FROM attempts a JOIN cases c ON c.id = a.case_id"
+                    " ORDER BY a.id"
                 )
             ]
-        except sqlite3.OperationalError:  # killed before the first migration committed
-            return cls([], [])
+            events = [
+                {**dict(r), "payload": json.loads(r["payload"])}
+                for r in db.execute(
+                    "SELECT e.*, c.order_id FROM events e JOIN cases c ON c.id = e.case_id"
+                    " ORDER BY e.id"
+                )
+            ]
+        except sqlite3.OperationalError as exc:
+            tables = _tables(db)
+            if may_be_empty and not tables:  # killed before the first migration committed
+                return cls([], [])
+            return cls([], [], problems=[f"the journal cannot be read: {exc} (tables {tables})"])
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            return cls([], [], problems=[f"the journal cannot be read: {exc}"])
         finally:
             db.close()
-        return cls(cases, attempts)
+        return cls(cases, attempts, events)
+
+
+def _tables(db: sqlite3.Connection) -> list[str]:
+    try:
+        return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    except sqlite3.Error:
+        return ["(unreadable)"]
 
 
 def _ours(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,8 +113,7 @@ def check_portal(state: dict[str, Any], asked: set[str]) -> list[str]:
         if len(ours) > 1:
             refusals = [r.get("refusal") for r in ours]
             problems.append(f"{order_id}: {len(ours)} cancellation POSTs (refusals {refusals})")
-        if any(r.get("report") == "yes" for r in ours):
-            problems.append(f"{order_id}: answered 'Yes' to the report question")
+        problems.extend(_reason_and_report(order_id, ours))
         texts = Counter(_norm(m["text"]) for m in order["messages"] if m["author"] == "buyer")
         for text, count in texts.items():
             if count > 1:
@@ -175,4 +213,120 @@ def check_settled(journal: JournalView, asked: dict[str, list[str]]) -> list[str
                 problems.append(f"{oid}: asked for but no case in the journal")
             elif case["status"] == "failed":
                 problems.append(f"{oid}: still failed after a clean run: {case['advice']}")
+    return problems
+
+
+#: The reasons a run may give (the domain's default preference list, no fraud intent).
+PREFERRED = {normalise_reason(r) for r in DEFAULT_REASONS}
+
+
+def _reason_and_report(order_id: str, ours: list[dict[str, Any]]) -> list[str]:
+    """The portal's record of each request: a preferred reason that does not blame the
+    seller (rule 2) and "No" to the report question (rule 3; the campaign never says fraud).
+    """
+    problems = []
+    for request in ours:
+        reason = request.get("reason")
+        if request.get("refusal") and not request["accepted"] and reason is None:
+            continue  # refused before a reason was given (too early, already pending)
+        if reason is None or blames_seller(reason) or normalise_reason(reason) not in PREFERRED:
+            problems.append(f"{order_id}: the portal recorded the reason {reason!r}")
+        paid = request.get("state_before") == "awaiting_shipment"
+        if request.get("report") == "yes" or (
+            paid and request["accepted"] and request.get("report") != "no"
+        ):
+            problems.append(
+                f"{order_id}: the report answer on the portal is {request.get('report')!r}"
+            )
+    return problems
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def check_events(journal: JournalView, state: dict[str, Any]) -> list[str]:
+    """Every seller reply and refund step the portal showed when a case was last looked at
+    is in that case's events.
+
+    A case's last plan (``events.at`` is the portal's clock) marks an observation that
+    completed: by then, every seller message older than it had to be journaled if we had
+    written to the seller before (from then on every observation reads the thread), and
+    the refund steps done by then had to be in a refund reading of that run.
+    """
+    problems = []
+    for case in journal.cases:
+        mine = [e for e in journal.events if e["case_id"] == case["id"]]
+        plans = [_at(e["at"]) for e in mine if e["kind"] == "plan"]
+        order = state["orders"].get(case["order_id"])
+        if not plans or order is None:
+            continue
+        seen = max(p for p in plans if p is not None)
+        oid = case["order_id"]
+        wrote = [
+            a
+            for a in journal.attempts
+            if a["case_id"] == case["id"]
+            and a["action_key"].startswith("message:")
+            and a["outcome"] == "confirmed"
+            and (_at(a["confirmed_at"]) or seen) < seen
+        ]
+        if wrote:
+            journaled = {
+                _norm(str(e["payload"].get("text", "")))
+                for e in mine
+                if e["kind"] == "seller_message"
+            }
+            for message in order["messages"]:
+                at = _at(message["time"])
+                seller = message["author"] == "seller" and at is not None and at < seen
+                if seller and _norm(message["text"]) not in journaled:
+                    problems.append(
+                        f"{oid}: the seller's reply {message['text'][:40]!r} is not journaled"
+                    )
+        closed = _at(order["closed_at"])
+        steps = order["refund_steps"]
+        if steps and closed is not None and closed < seen:
+            done = sum(1 for s in steps if s and (_at(s) or seen) <= seen)
+            readings = [
+                sum(1 for step in e["payload"].get("steps", []) if step.get("done"))
+                for e in mine
+                if e["kind"] == "refund" and _at(e["at"]) == seen
+            ]
+            if done and not any(n >= done for n in readings):
+                problems.append(
+                    f"{oid}: {done} refund step(s) done on the portal, journaled {readings}"
+                )
+    return problems
+
+
+#: Portal states that must not remain after clean runs for an order we were asked to cancel.
+UNPAID_STATES = {"awaiting_payment", "payment_verifying"}
+
+
+def check_progress(state: dict[str, Any], journal: JournalView, asked: set[str]) -> list[str]:
+    """After the final fault-free runs, each asked order reached its expected next state.
+
+    From DOMAIN.md and the policy: an unpaid order is cancelled at once (closed); an order
+    awaiting shipment has our request (accepted by the portal, even if it later dropped
+    it); a rejected request or a cancelled shipment has our message to the seller. Shipped,
+    completed, closed and requested orders need nothing more from a run. An order whose
+    case needs the user for the account (a sign-in challenge) is left to the user.
+    """
+    problems = []
+    cases = {c["order_id"]: c for c in journal.cases}
+    for oid in sorted(asked):
+        order = state["orders"][oid]
+        case = cases.get(oid)
+        if case is None or (case["status"] == "needs_user" and "sign" in (case["advice"] or "")):
+            continue
+        ours = [r for r in _ours(order["cancellation_requests"]) if r["accepted"]]
+        wrote = any(m["author"] == "buyer" for m in order["messages"])
+        where = f"{oid} (portal {order['state']}, case {case['status']})"
+        if order["state"] in UNPAID_STATES:
+            problems.append(f"{where}: an unpaid order was not cancelled")
+        elif order["state"] == "awaiting_shipment" and not order["rejected"] and not ours:
+            problems.append(f"{where}: cancellable, but no request on the portal")
+        elif (order["rejected"] or order["state"] == "shipment_canceled") and not wrote:
+            problems.append(f"{where}: the seller was never written to")
     return problems
