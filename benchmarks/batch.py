@@ -37,12 +37,16 @@ class BatchResult:
     orders_per_minute: float
     cpu_s: float
     cpu_s_per_order: float
+    #: Every process of the tree as sampled (``cpu_by_kind`` summed): the reaped-tree
+    #: figure above misses renderers whose parents never wait for them.
+    cpu_all_s_per_order: float
     server_cpu_s: float
     peak_rss_mb: float
     peak_pss_mb: float
     peak_processes: int
     errors: int
     cpu_by_kind: dict[str, float]
+    peak_pss_by_kind: dict[str, float]
 
 
 def run_batch(
@@ -52,6 +56,7 @@ def run_batch(
     concurrency: int,
     *,
     trace: Literal["retries", "always", "never"] = "retries",
+    browser_args: tuple[str, ...] = (),
 ) -> BatchResult:
     server.reset(scenario)
     # The product keeps the sessions encrypted: a key of the benchmark's own (no keyring).
@@ -69,6 +74,7 @@ def run_batch(
         # (which would make every figure "N actions x 3-5 s").
         pacing=Pacing(min_seconds=0, jitter_seconds=0, per_hour=0),
         trace=trace,
+        browser_args=list(browser_args),
         now=NOW,
     )
     with open_journal(settings.journal_path) as journal:
@@ -77,7 +83,7 @@ def run_batch(
                 journal.open_case(account["email"], oid, {"kind": "cancel"}, NOW)
 
     me = os.getpid()
-    kinds0 = procstat.cpu_by_kind(me, exclude=(server.pid,))
+    cpu_me0 = procstat.own_cpu(me) or 0.0
     cpu0 = procstat.tree_cpu(me, exclude=(server.pid,))
     scpu0 = procstat.tree_cpu(server.pid)
     with procstat.Sampler(root=me, exclude=(server.pid,)) as sampler:
@@ -85,8 +91,9 @@ def run_batch(
         reports = run_due(settings, max_minutes=120)
         seconds = time.perf_counter() - t0
     cpu = procstat.tree_cpu(me, exclude=(server.pid,)) - cpu0
-    kinds1 = procstat.cpu_by_kind(me, exclude=(server.pid,))
-    by_kind = {k: round(v - kinds0.get(k, 0.0), 2) for k, v in kinds1.items()}
+    # Every process of the run as the sampler last saw it (a browser closed with the run
+    # is gone by now), less what the benchmark process had used before.
+    by_kind = {k: round(v, 2) for k, v in sampler.cpu_by_kind({me: cpu_me0}).items()}
     server_cpu = procstat.tree_cpu(server.pid) - scpu0
 
     failed = [r for r in reports if r.error]
@@ -110,10 +117,12 @@ def run_batch(
         orders_per_minute=done / seconds * 60,
         cpu_s=cpu,
         cpu_s_per_order=cpu / max(done, 1),
+        cpu_all_s_per_order=sum(by_kind.values()) / max(done, 1),
         server_cpu_s=server_cpu,
         peak_rss_mb=sampler.peak_rss / 2**20,
         peak_pss_mb=sampler.peak_pss / 2**20,
         peak_processes=sampler.peak_procs,
         errors=len(set(wrong) | {r.order_id for r in failed}),
         cpu_by_kind=by_kind,
+        peak_pss_by_kind={k: round(v) for k, v in sorted(sampler.peak_by_kind.items())},
     )

@@ -32,6 +32,17 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     return name, ppid, cpu
 
 
+def own_cpu(pid: int) -> float | None:
+    """CPU seconds (user+sys) of the process itself, its reaped children left out."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            raw = handle.read().decode(errors="replace")
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return sum(int(v) for v in fields[11:13]) / CLK_TCK
+
+
 def tree(root: int, exclude: Iterable[int] = ()) -> dict[int, tuple[str, float]]:
     """Every live descendant of ``root`` (and root), minus the subtrees of ``exclude``."""
     children: dict[int, list[int]] = {}
@@ -112,6 +123,11 @@ class Sampler:
     peak_rss: int = 0
     peak_pss: int = 0
     peak_procs: int = 0
+    #: PSS in MB by kind of process (``kind_of``) at the peak of ``peak_pss``.
+    peak_by_kind: dict[str, float] = field(default_factory=dict)
+    #: Per process seen: (kind, the last CPU seconds read): the CPU of processes that
+    #: are gone by the end (a browser closed with its run) is still known.
+    last_cpu: dict[int, tuple[str, float]] = field(default_factory=dict)
     samples: int = 0
     names: set[str] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -121,12 +137,31 @@ class Sampler:
         while not self._stop.is_set():
             procs = tree(self.root, self.exclude)
             self.names.update(name for name, _ in procs.values())
+            for pid, (name, _) in procs.items():
+                cpu = own_cpu(pid)
+                if cpu is not None:
+                    kind = self.last_cpu[pid][0] if pid in self.last_cpu else kind_of(pid, name)
+                    self.last_cpu[pid] = (kind, cpu)
             self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in procs))
             self.peak_procs = max(self.peak_procs, len(procs))
             if self.samples % self.pss_every == 0:
-                self.peak_pss = max(self.peak_pss, sum(pss_bytes(p) for p in procs))
+                by_pid = {pid: pss_bytes(pid) for pid in procs}
+                if sum(by_pid.values()) > self.peak_pss:
+                    self.peak_pss = sum(by_pid.values())
+                    kinds: dict[str, float] = {}
+                    for pid, pss in by_pid.items():
+                        kind = kind_of(pid, procs[pid][0])
+                        kinds[kind] = kinds.get(kind, 0.0) + pss / 2**20
+                    self.peak_by_kind = kinds
             self.samples += 1
             self._stop.wait(self.interval)
+
+    def cpu_by_kind(self, before: dict[int, float] | None = None) -> dict[str, float]:
+        """CPU seconds by kind of process, as last seen (minus ``before``, per pid)."""
+        out: dict[str, float] = {}
+        for pid, (kind, cpu) in self.last_cpu.items():
+            out[kind] = out.get(kind, 0.0) + cpu - (before or {}).get(pid, 0.0)
+        return out
 
     def start(self) -> Sampler:
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
@@ -152,3 +187,36 @@ def descendants_named(root: int, needles: tuple[str, ...]) -> set[str]:
         for pid, (name, _) in tree(root).items()
         if pid != root and any(n in name.lower() for n in needles)
     }
+
+
+def kind_of(pid: int, name: str) -> str:
+    """python, node (the Playwright driver), or chromium:<type> (browser, renderer, gpu...).
+
+    Chromium rewrites its command line into one space-separated string, so the flags are
+    split on spaces as well as NULs.
+    """
+    lowered = name.lower()
+    if "node" in lowered:
+        return "node driver"
+    if "chrom" not in lowered and "headless" not in lowered:
+        return name
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            args = handle.read().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return "chromium:?"
+    ptype = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), "browser")
+    if ptype == "utility":
+        sub = next((a.split("=", 1)[1] for a in args if a.startswith("--utility-sub-type=")), "")
+        ptype = f"utility ({sub.rsplit('.', 1)[-1]})" if sub else "utility"
+    return f"chromium:{ptype}"
+
+
+def pss_by_kind(root: int, exclude: Iterable[int] = ()) -> dict[str, tuple[int, float]]:
+    """What the tree holds now, by kind of process: (processes, PSS in MB)."""
+    out: dict[str, tuple[int, float]] = {}
+    for pid, (name, _) in tree(root, exclude).items():
+        kind = kind_of(pid, name)
+        count, mb = out.get(kind, (0, 0.0))
+        out[kind] = (count + 1, mb + pss_bytes(pid) / 2**20)
+    return out

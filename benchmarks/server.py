@@ -31,12 +31,20 @@ def _free_port() -> int:
 class PortalProcess:
     """``python -m mock_site --control-api`` on a free port; reset/state over HTTP."""
 
-    def __init__(self, scenario: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        scenario: dict[str, Any],
+        *,
+        skin: str = "accessible",
+        locale: str = "en",
+        page_weight: str = "none",
+    ) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="oa-bench-")
         path = Path(self._dir.name) / "scenario.json"
         path.write_text(json.dumps(scenario), encoding="utf-8")
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.skin = skin
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
             [
@@ -48,6 +56,12 @@ class PortalProcess:
                 "--port",
                 str(self.port),
                 "--control-api",
+                "--skin",
+                skin,
+                "--locale",
+                locale,
+                "--page-weight",
+                page_weight,
             ],
             cwd=ROOT,
             env=env,

@@ -140,6 +140,7 @@ class PortalSet:
 
         login = self.logins[account.username]
         options.setdefault("pacer", login.pacer)
+        options.setdefault("block_assets", self.settings.block_assets)
         return Portal(
             self.browser,
             base_url=self.settings.portal_url,

@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     pacing: Pacing = Field(default_factory=Pacing)
     cooldown: Cooldown = Field(default_factory=Cooldown)
     timeout_ms: float = Field(default=15_000, gt=0)
+    #: Images, fonts and media are not loaded: a real page's megabytes
+    #: cost time and memory and no flow reads them. Off for a portal whose controls need them.
+    block_assets: bool = True
     #: When a case is traced (Playwright trace, kept only when the case fails): "retries"
     #: (a case whose last try failed: the trace then shows the failure again), "always"
     #: (every case: about a quarter more CPU), "never". A failure always keeps its
