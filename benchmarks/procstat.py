@@ -140,8 +140,9 @@ class Sampler:
             for pid, (name, _) in procs.items():
                 cpu = own_cpu(pid)
                 if cpu is not None:
-                    kind = self.last_cpu[pid][0] if pid in self.last_cpu else kind_of(pid, name)
-                    self.last_cpu[pid] = (kind, cpu)
+                    # Asked again each time: a renderer forked from the zygote reads as
+                    # one until it has set its own command line.
+                    self.last_cpu[pid] = (kind_of(pid, name), cpu)
             self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in procs))
             self.peak_procs = max(self.peak_procs, len(procs))
             if self.samples % self.pss_every == 0:
