@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from assistant.domain.errors import NotCancellableError, PortalChangedError
 from assistant.domain.models import Order, OrderStatus
 from assistant.domain.reasons import match_offered
-from flows.controls import controls, shown
+from flows.controls import box_with, controls, shown
 from flows.order_page import OrderPage
 from flows.profile import LabelKey, PortalProfile
 from flows.texts import pattern
@@ -65,7 +65,7 @@ def cancel_order(
     once, or nothing more is clicked: a ``PortalChangedError`` names the step and the
     texts looked for.
     """
-    order_page = OrderPage(page, profile)
+    order_page = OrderPage(page, profile, order_id)
     before = order_page.read(order_id, now, with_refund=False)
     if before.status in ALREADY_DONE:
         log.info("order %s is already %s: nothing submitted", order_id, before.status)
@@ -94,7 +94,7 @@ def cancel_order(
     log.info("order %s: cancel dialog: reason chosen", order_id)
     paid = before.status not in INSTANT_CANCEL
     details: dict[str, object] = {"reason": reason, "report_supplier": report_supplier}
-    submit = modal.find("submit the cancellation", "submit")
+    submit = modal.find("submit the cancellation", "submit", near=modal.chosen)
     if not paid:
         before_submit(details)
     submit.click()
@@ -102,14 +102,16 @@ def cancel_order(
         question = page.get_by_text(profile.contains("report_question")).filter(visible=True)
         modal.wait("the report question", question.first)
         log.info("order %s: cancel dialog: report question shown", order_id)
-        answer = modal.find("answer the report question", "yes" if report_supplier else "no")
+        answer = modal.find(
+            "answer the report question", "yes" if report_supplier else "no", near=question
+        )
         before_submit(details)
         answer.click()
     done_labels = [label for label, state in profile.statuses.items() if state in ALREADY_DONE]
     done = page.get_by_text(pattern(done_labels)).filter(visible=True)
     refused = page.get_by_role("alert").or_(page.get_by_text(profile.contains("already_pending")))
     done.first.or_(refused.first).wait_for()
-    after = OrderPage(page, profile).read(order_id, now, with_refund=False)
+    after = OrderPage(page, profile, order_id).read(order_id, now, with_refund=False)
     if after.status not in ALREADY_DONE:
         said = refused.first.inner_text().strip() if refused.count() else "no message"
         raise PortalChangedError(
@@ -127,12 +129,19 @@ def cancel_order(
 
 
 class Modal:
-    """The open cancel dialog, found by its texts; every control must be unambiguous."""
+    """The open cancel dialog, found by its texts; every control must be unambiguous.
+
+    "Submit" and "No" are looked for next to the step they answer (the chosen reason, the
+    report question): a store or a product named "Submit" or "No" elsewhere on the page
+    is no control of the dialog.
+    """
 
     def __init__(self, page: Page, profile: PortalProfile, order_id: str) -> None:
         self.page = page
         self.profile = profile
         self.order_id = order_id
+        #: What shows the chosen reason (the picker), once chosen.
+        self.chosen: Locator | None = None
 
     def changed(self, step: str, looked_for: Sequence[str], found: str) -> PortalChangedError:
         wanted = " / ".join(repr(t) for t in looked_for)
@@ -150,14 +159,16 @@ class Modal:
         except PlaywrightTimeoutError:
             raise self.changed(step, [str(what)], "not shown") from None
 
-    def find(self, step: str, key: LabelKey) -> Locator:
-        """The one visible control reading the label, or a "portal changed" error."""
+    def find(self, step: str, key: LabelKey, near: Locator | None = None) -> Locator:
+        """The one visible control reading the label (in the smallest box also holding
+        ``near``, when given), or a "portal changed" error."""
         texts = self.profile.texts(key)
+        scope = self.page if near is None else box_with(self.page, near, shown(self.page, texts))
         try:
-            shown(self.page, texts).filter(visible=True).first.wait_for()
+            shown(scope, texts).filter(visible=True).first.wait_for()
         except PlaywrightTimeoutError:
             raise self.changed(step, texts, "none found") from None
-        found = controls(self.page, texts)
+        found = controls(scope, texts)
         if len(found) != 1:
             raise self.changed(step, texts, f"{len(found)} found")
         return found[0]
@@ -175,6 +186,7 @@ class Modal:
             if reason is None:
                 raise self._no_reason(wanted, offered)
             native.first.select_option(label=reason)
+            self.chosen = native.first
             return reason
         self.click("open the reason picker", "reason_picker")
         for label in wanted:
@@ -185,6 +197,8 @@ class Modal:
             if count == 1:
                 chosen = " ".join(options.inner_text().split())
                 options.click()
+                # The picker now reads the reason (the list under <body> is gone).
+                self.chosen = self.page.get_by_text(pattern([chosen])).filter(visible=True)
                 return chosen
         raise self._no_reason(wanted, None)
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page
 from pydantic import BaseModel, ConfigDict
 
 from assistant.domain.errors import PortalChangedError
-from flows.controls import controls, field
+from flows.controls import box_with, candidates, controls, field
 from flows.order_page import WrongOrderError
 from flows.parsing import Formats, digits, lines, parse_datetime, row_value
 from flows.profile import PortalProfile
@@ -39,7 +39,9 @@ class ThreadPage:
     """The message page, read from its visible text: store name, "Order ID:", the thread.
 
     The real thread is drawn by script, with no ``role="log"`` and no test ids; each
-    message shows its author ("You" or the store) with its time, then its text.
+    message shows its author ("You" or the store) with its time, then its text. The thread
+    ends where the composer begins (the message box and its "Send"): a seller's message
+    reading "Send" is a message, never the end of the thread nor the control.
     """
 
     def __init__(self, page: Page, profile: PortalProfile) -> None:
@@ -49,9 +51,14 @@ class ThreadPage:
         self.no_messages = page.get_by_text(profile.contains("no_messages"))
 
     @property
+    def composer(self) -> Locator:
+        """The smallest box holding the message box and a "Send"."""
+        return box_with(self.page, self.box, candidates(self.page, self.profile.texts("send")))
+
+    @property
     def send(self) -> Locator:
-        """The one "Send" control (a ``<div>`` on the real page)."""
-        found = controls(self.page, self.profile.texts("send"))
+        """The one "Send" control next to the message box (a ``<div>`` on the real page)."""
+        found = controls(self.composer, self.profile.texts("send"))
         if len(found) != 1:
             raise PortalChangedError(
                 f"message page: {self.profile.texts('send')} did not appear unambiguously "
@@ -82,9 +89,12 @@ class ThreadPage:
             self.page.get_by_text(re.compile(rf"^\W*(?:{you})\W*(?:·.*)?$", re.IGNORECASE))
         )
         if store:
+            # An author line may be the store's name alone: one more than the header shows,
+            # and than the composer (a store named "Enviar" on the Spanish site, its "Send").
+            shown = 1 + self.composer.get_by_text(store, exact=True).count()
             waits = waits.or_(
                 self.page.get_by_text(re.compile(rf"^{re.escape(store)}\s*·")).first
-            ).or_(self.page.get_by_text(store, exact=True).nth(1))
+            ).or_(self.page.get_by_text(store, exact=True).nth(shown))
         waits.first.wait_for()
 
     def verify_order(self, order_id: str) -> None:
@@ -108,7 +118,8 @@ class ThreadPage:
         you = self.profile.texts("you")
         authors = [*you, store] if store else list(you)
         formats = self.profile.formats
-        end_labels = [*self.profile.texts("send"), *self.profile.texts("message_box")]
+        composer = self.composer
+        end = _composer_start(rows, lines(composer.inner_text()) if composer.count() else [])
         found: list[ChatMessage] = []
         current: dict[str, object] | None = None
         body: list[str] = []
@@ -117,8 +128,8 @@ class ThreadPage:
             if current is not None and body:
                 found.append(ChatMessage.model_validate({**current, "text": "\n".join(body)}))
 
-        for row in rows[anchor + 1 :]:
-            if match_one(row, end_labels) or find_label(row, self.profile.texts("no_messages")):
+        for row in rows[anchor + 1 : end]:
+            if find_label(row, self.profile.texts("no_messages")):
                 break
             author = _author(row, authors, formats)
             if author is not None:
@@ -136,6 +147,16 @@ class ThreadPage:
             body.append(row)
         flush()
         return found
+
+
+def _composer_start(rows: list[str], composer: list[str]) -> int:
+    """Where the composer's lines ("Send", a label) begin: their last run in the page
+    (the end of the page when the page shows no composer)."""
+    size = len(composer)
+    for start in range(len(rows) - size, -1, -1) if size else ():
+        if rows[start : start + size] == composer:
+            return start
+    return len(rows)
 
 
 def _author(row: str, authors: list[str], formats: Formats) -> tuple[str, datetime | None] | None:

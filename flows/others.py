@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from playwright.sync_api import JSHandle, Locator, Page
 
-from flows.controls import candidates
 from flows.profile import PortalProfile
 
 #: The cards of other orders: for each "Order details" control whose link does not lead
@@ -86,7 +85,9 @@ class OtherOrders:
     ) -> OtherOrders:
         """The other orders' cards on ``page``, about ``order_id`` (None: every card is
         another order's). ``statuses``: the elements reading an order status."""
-        details = candidates(page, profile.texts("order_details")).filter(visible=True)
+        # By text only (a card's "Order details" is the link's text): no role query, the
+        # costly kind, on every read of a plain detail page.
+        details = page.get_by_text(profile.exact("order_details")).filter(visible=True)
         links = details.element_handles()
         if not links:
             return cls(page, None)  # a plain detail page: one round trip, nothing left out

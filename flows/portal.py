@@ -373,7 +373,7 @@ class Portal:
     def goto_order(self, order_id: str) -> OrderPage:
         """The order's detail page: straight there if the URL is known, else via the list."""
         self.check_profile()
-        order_page = OrderPage(self.page, self.profile)
+        order_page = OrderPage(self.page, self.profile, order_id)
         known = self.profile.entry.order_detail_path
         detail = known or self.routes.routes.order_detail
         if detail:
@@ -480,7 +480,9 @@ class Portal:
             self.open(path.format(order_id=order_id), thread.box)
             return
         on_detail = self._on_read_page(order_id)
-        detail = OrderPage(self.page, self.profile) if on_detail else self.goto_order(order_id)
+        detail = (
+            OrderPage(self.page, self.profile, order_id) if on_detail else self.goto_order(order_id)
+        )
         contact = detail.contact_seller
         if contact is None:
             raise PortalChangedError(
