@@ -57,16 +57,21 @@ def cancel_order(
     report_supplier: bool,
     now: datetime,
     before_submit: Callable[[dict[str, object]], None] = _noop,
+    read: Order | None = None,
 ) -> CancelResult:
     """On the order's detail page: cancel it (unpaid) or request its cancellation (paid).
 
     The modal is found by the texts it shows. Every control of it that changes the order
     ("Request order cancellation", the reason, "Submit", "No"/"Yes") must be found exactly
     once, or nothing more is clicked: a ``PortalChangedError`` names the step and the
-    texts looked for.
+    texts looked for. ``read``: the order as just read from this very page (not loaded
+    again since), so the page is not read a second time for the same decision.
     """
     order_page = OrderPage(page, profile, order_id)
-    before = order_page.read(order_id, now, with_refund=False)
+    if read is not None and read.order_id == order_id:
+        before = read
+    else:
+        before = order_page.read(order_id, now, with_refund=False)
     if before.status in ALREADY_DONE:
         log.info("order %s is already %s: nothing submitted", order_id, before.status)
         return CancelResult(

@@ -147,6 +147,9 @@ class Portal:
         #: The order and URL of the detail page ``read_order`` last read, and of the chat
         #: last opened: a page still showing is not loaded again for the same decision.
         self._read: tuple[str, str] | None = None
+        #: The order as ``read_order`` read it from that page: the cancel decides on it
+        #: instead of reading the same page again.
+        self._read_order: Order | None = None
         self._thread: tuple[str, str] | None = None
         # Outside a flow step, a Playwright failure leaves as BrowserFailure (or
         # BrowserGoneError): the application never sees Playwright's own errors.
@@ -426,6 +429,7 @@ class Portal:
         with self._step("read order", order_id):
             order = self.goto_order(order_id).read(order_id, now)
         self._read = (order_id, self.page.url)
+        self._read_order = order
         return order
 
     def _on_read_page(self, order_id: str) -> bool:
@@ -450,13 +454,15 @@ class Portal:
             self.pacer.wait("submit the cancellation")
 
         with self._step("cancel order", order_id):
-            if not self._on_read_page(order_id):
+            read = self._read_order if self._on_read_page(order_id) else None
+            if read is None:
                 self.goto_order(order_id)
-            self._read = None  # the cancel changes the page
+            self._read, self._read_order = None, None  # the cancel changes the page
             return cancel_order(
                 self.page,
                 self.profile,
                 order_id,
+                read=read,
                 reasons=reasons,
                 report_supplier=report_supplier,
                 now=now,
