@@ -59,6 +59,8 @@ class OrderPage:
         self.page = page
         self.profile = profile
         self.order_id = order_id
+        #: The page as ``verify_order`` last read it (what shows, the text), for ``read``.
+        self._drawn: tuple[OtherOrders, str] | None = None
         self.formats = profile.formats
         self.status_text = page.get_by_text(pattern(profile.statuses)).filter(visible=True)
         self.status_heading = self.status_text.first
@@ -110,7 +112,11 @@ class OrderPage:
         "Order ID:" row of its "Order info" (a product title may read "Order ID: ...")."""
         if text is None:
             self.wait_drawn()
-            text = self.text()
+            others = self.others()
+            text = others.text()
+            # Kept for ``read`` right after (goto_order verifies, then the page is read):
+            # the same page, not changed since, is not waited for and read twice.
+            self._drawn = (others, text)
         rows = lines(text)
         info = next((i for i, r in enumerate(rows) if match_one(r, self.labels("order_info"))), 0)
         labels = self.labels("order_id")
@@ -159,9 +165,13 @@ class OrderPage:
     def read(self, order_id: str, now: datetime, *, with_refund: bool = True) -> Order:
         """The whole order as the page shows it, verified to be ``order_id``."""
         self.order_id = order_id
-        self.wait_drawn()
-        others = self.others()
-        info = others.text()
+        drawn, self._drawn = self._drawn, None
+        if drawn is None:
+            self.wait_drawn()
+            others = self.others()
+            info = others.text()
+        else:
+            others, info = drawn
         self.verify_order(order_id, info)
         label = self.status_label(order_id, others)
         status = self.profile.status_for(label) or OrderStatus.UNKNOWN
