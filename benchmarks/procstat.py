@@ -142,7 +142,10 @@ class Sampler:
                 if cpu is not None:
                     # Asked again each time: a renderer forked from the zygote reads as
                     # one until it has set its own command line.
-                    self.last_cpu[pid] = (kind_of(pid, name), cpu)
+                    kind = kind_of(pid, name)
+                    if kind == "chromium:?" and pid in self.last_cpu:
+                        kind = self.last_cpu[pid][0]
+                    self.last_cpu[pid] = (kind, cpu)
             self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in procs))
             self.peak_procs = max(self.peak_procs, len(procs))
             if self.samples % self.pss_every == 0:
@@ -205,6 +208,8 @@ def kind_of(pid: int, name: str) -> str:
         with open(f"/proc/{pid}/cmdline", "rb") as handle:
             args = handle.read().replace(b"\0", b" ").decode(errors="replace").split()
     except OSError:
+        return "chromium:?"
+    if not args:  # exiting (a zombie has no command line): not known from here
         return "chromium:?"
     ptype = next((a.split("=", 1)[1] for a in args if a.startswith("--type=")), "browser")
     if ptype == "utility":

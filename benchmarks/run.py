@@ -340,6 +340,12 @@ def report(r: dict[str, Any]) -> None:
         for mode, title in (("cpu", "Python CPU (GIL held)"), ("wall", "Python, idle included")):
             top = ", ".join(f"{f} {pct}%" for f, pct in prof[mode]["ours_inclusive_pct"][7:15])
             console.print(f"py-spy, {title}, {prof[mode]['samples']} samples: {top}")
+        renderer = prof["renderer"]
+        events = ", ".join(f"{name} {pct}%" for name, pct in renderer["self_pct"][:6])
+        console.print(
+            f"renderer main thread: {renderer['renderer_main_ms_per_order']} ms per paid "
+            f"order, {renderer['page_evaluations_per_order']} page-side evaluations; {events}"
+        )
     run = r.get("run_nothing_due")
     if run:
         console.print(
