@@ -257,7 +257,9 @@ class CaseRun:
             else:
                 self.figures.unreached[kind] += 1
         if step.kill is not None and not outcome.killed:
-            if step.kill == "random":
+            # Exit 3 or 75: the command stopped (a step failed, a cool-down) before the
+            # point; only a command that went on past it without the kill is a violation.
+            if step.kill == "random" or outcome.returncode in (3, 75):
                 self.figures.unreached[f"kill:{step.kill}"] += 1
             else:
                 self.violation(
@@ -301,6 +303,7 @@ class CaseRun:
     # -- the case ----------------------------------------------------------------------------
     def run(self) -> Figures:
         self.server.reset(self.spec.scenario)
+        refused: list[Step] = []  # `cancel`s refused during a cool-down (exit 75)
         for step in self.spec.steps:
             if step.advance_days:
                 self.server.advance(days=step.advance_days)
@@ -310,12 +313,18 @@ class CaseRun:
                 self.recover(step, time.monotonic())
             if outcome.killed and step.command[0] == "cancel":
                 self.reissue(step)
+            elif outcome.returncode == 75 and step.command[0] == "cancel":
+                refused.append(step)
         self.figures.faults.update(f["kind"] for f in self.server.state()["fired"])
         # A fault-free portal: no fault, no challenge left pending at the next sign-in.
         self.set_faults([])
         with self.server.portal.lock:
             self.server.portal.challenges.clear()
         self.server.advance(days=8)
+        # The user told "cooling down until ..." (exit 75) asks again once it is over:
+        # the refused command journaled nothing, as the advice says.
+        for step in refused:
+            self.reissue(step)
         for clean in range(CLEAN_RUNS):
             final = self.command(Step(("run",)))
             self.check(final)
