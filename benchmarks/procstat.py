@@ -12,13 +12,23 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def _stat(pid: int) -> tuple[str, int, float] | None:
-    """(name, ppid, cpu seconds incl. reaped children) of one process."""
+class Proc(NamedTuple):
+    """One process as ``/proc/<pid>/stat`` shows it."""
+
+    name: str
+    ppid: int
+    cpu: float  #: user+sys seconds, reaped children included
+    own: float  #: user+sys seconds of the process alone
+
+
+def _stat(pid: int) -> Proc | None:
+    """One process (None when it is gone)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
             raw = handle.read().decode(errors="replace")
@@ -27,37 +37,32 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     name = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
     # fields[0] is state (field 3); utime..cstime are fields 14-17
-    ppid = int(fields[1])
-    cpu = sum(int(v) for v in fields[11:15]) / CLK_TCK
-    return name, ppid, cpu
+    own = sum(int(v) for v in fields[11:13]) / CLK_TCK
+    reaped = sum(int(v) for v in fields[13:15]) / CLK_TCK
+    return Proc(name, int(fields[1]), own + reaped, own)
 
 
 def own_cpu(pid: int) -> float | None:
     """CPU seconds (user+sys) of the process itself, its reaped children left out."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            raw = handle.read().decode(errors="replace")
-    except OSError:
-        return None
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return sum(int(v) for v in fields[11:13]) / CLK_TCK
+    proc = _stat(pid)
+    return proc.own if proc is not None else None
 
 
-def tree(root: int, exclude: Iterable[int] = ()) -> dict[int, tuple[str, float]]:
+def tree(root: int, exclude: Iterable[int] = ()) -> dict[int, Proc]:
     """Every live descendant of ``root`` (and root), minus the subtrees of ``exclude``."""
     children: dict[int, list[int]] = {}
-    info: dict[int, tuple[str, float]] = {}
+    info: dict[int, Proc] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         pid = int(entry)
-        st = _stat(pid)
-        if st is None:
+        proc = _stat(pid)
+        if proc is None:
             continue
-        info[pid] = (st[0], st[2])
-        children.setdefault(st[1], []).append(pid)
+        info[pid] = proc
+        children.setdefault(proc.ppid, []).append(pid)
     skip = set(exclude)
-    found: dict[int, tuple[str, float]] = {}
+    found: dict[int, Proc] = {}
     todo = [root]
     while todo:
         pid = todo.pop()
@@ -87,29 +92,9 @@ def pss_bytes(pid: int) -> int:
     return 0
 
 
-def cpu_by_kind(root: int, exclude: Iterable[int] = ()) -> dict[str, float]:
-    """CPU seconds of the tree's live processes by kind (python, node driver, chromium...)."""
-    out: dict[str, float] = {}
-    for pid, (name, cpu) in tree(root, exclude).items():
-        kind = name
-        if "chrom" in name.lower() or "headless" in name.lower():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as handle:
-                    args = handle.read().split(b"\0")
-                ptype = next(
-                    (a.split(b"=", 1)[1].decode() for a in args if a.startswith(b"--type=")),
-                    "browser",
-                )
-            except OSError:
-                ptype = "?"
-            kind = f"chromium:{ptype}"
-        out[kind] = out.get(kind, 0.0) + cpu
-    return out
-
-
 def tree_cpu(root: int, exclude: Iterable[int] = ()) -> float:
     """CPU seconds (user+sys, incl. reaped children) of the tree's live processes."""
-    return sum(cpu for _, cpu in tree(root, exclude).values())
+    return sum(proc.cpu for proc in tree(root, exclude).values())
 
 
 @dataclass
@@ -136,16 +121,14 @@ class Sampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             procs = tree(self.root, self.exclude)
-            self.names.update(name for name, _ in procs.values())
-            for pid, (name, _) in procs.items():
-                cpu = own_cpu(pid)
-                if cpu is not None:
-                    # Asked again each time: a renderer forked from the zygote reads as
-                    # one until it has set its own command line.
-                    kind = kind_of(pid, name)
-                    if kind == "chromium:?" and pid in self.last_cpu:
-                        kind = self.last_cpu[pid][0]
-                    self.last_cpu[pid] = (kind, cpu)
+            self.names.update(proc.name for proc in procs.values())
+            for pid, proc in procs.items():
+                # Asked again each time: a renderer forked from the zygote reads as one
+                # until it has set its own command line.
+                kind = kind_of(pid, proc.name)
+                if kind == "chromium:?" and pid in self.last_cpu:
+                    kind = self.last_cpu[pid][0]
+                self.last_cpu[pid] = (kind, proc.own)
             self.peak_rss = max(self.peak_rss, sum(rss_bytes(p) for p in procs))
             self.peak_procs = max(self.peak_procs, len(procs))
             if self.samples % self.pss_every == 0:
@@ -154,7 +137,7 @@ class Sampler:
                     self.peak_pss = sum(by_pid.values())
                     kinds: dict[str, float] = {}
                     for pid, pss in by_pid.items():
-                        kind = kind_of(pid, procs[pid][0])
+                        kind = kind_of(pid, procs[pid].name)
                         kinds[kind] = kinds.get(kind, 0.0) + pss / 2**20
                     self.peak_by_kind = kinds
             self.samples += 1
@@ -187,9 +170,9 @@ class Sampler:
 def descendants_named(root: int, needles: tuple[str, ...]) -> set[str]:
     """Names of live descendants of ``root`` containing any of ``needles``."""
     return {
-        name
-        for pid, (name, _) in tree(root).items()
-        if pid != root and any(n in name.lower() for n in needles)
+        proc.name
+        for pid, proc in tree(root).items()
+        if pid != root and any(n in proc.name.lower() for n in needles)
     }
 
 
@@ -221,8 +204,8 @@ def kind_of(pid: int, name: str) -> str:
 def pss_by_kind(root: int, exclude: Iterable[int] = ()) -> dict[str, tuple[int, float]]:
     """What the tree holds now, by kind of process: (processes, PSS in MB)."""
     out: dict[str, tuple[int, float]] = {}
-    for pid, (name, _) in tree(root, exclude).items():
-        kind = kind_of(pid, name)
+    for pid, proc in tree(root, exclude).items():
+        kind = kind_of(pid, proc.name)
         count, mb = out.get(kind, (0, 0.0))
         out[kind] = (count + 1, mb + pss_bytes(pid) / 2**20)
     return out
