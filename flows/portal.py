@@ -144,12 +144,10 @@ class Portal:
         self._tracing = False
         #: The HTTP status of the last page opened (a 429 names a rate-limit page).
         self._status: int | None = None
-        #: The order and URL of the detail page ``read_order`` last read, and of the chat
-        #: last opened: a page still showing is not loaded again for the same decision.
-        self._read: tuple[str, str] | None = None
-        #: The order as ``read_order`` read it from that page: the cancel decides on it
-        #: instead of reading the same page again.
-        self._read_order: Order | None = None
+        #: The order number, URL and order ``read_order`` last read, and the order number
+        #: and URL of the chat last opened: a page still showing is not loaded again for
+        #: the same decision, and the cancel decides on the order as read there.
+        self._read: tuple[str, str, Order] | None = None
         self._thread: tuple[str, str] | None = None
         # Outside a flow step, a Playwright failure leaves as BrowserFailure (or
         # BrowserGoneError): the application never sees Playwright's own errors.
@@ -428,14 +426,13 @@ class Portal:
         """Find the order and read it whole, refund progress included."""
         with self._step("read order", order_id):
             order = self.goto_order(order_id).read(order_id, now)
-        self._read = (order_id, self.page.url)
-        self._read_order = order
+        self._read = (order_id, self.page.url, order)
         return order
 
     def _on_read_page(self, order_id: str) -> bool:
         """Whether the page is still the order's detail page as ``read_order`` left it:
         then acting on it needs no second load (one page read per decision)."""
-        return self._read == (order_id, self.page.url)
+        return self._read is not None and self._read[:2] == (order_id, self.page.url)
 
     def cancel(
         self,
@@ -454,10 +451,10 @@ class Portal:
             self.pacer.wait("submit the cancellation")
 
         with self._step("cancel order", order_id):
-            read = self._read_order if self._on_read_page(order_id) else None
+            read = self._read[2] if self._read and self._on_read_page(order_id) else None
             if read is None:
                 self.goto_order(order_id)
-            self._read, self._read_order = None, None  # the cancel changes the page
+            self._read = None  # the cancel changes the page
             return cancel_order(
                 self.page,
                 self.profile,
