@@ -10,6 +10,11 @@ recovery time); finally clear the faults and pending challenges, and allow at mo
 ``CLEAN_RUNS`` runs for every asked order to reach its expected next state.
 
     python -m tests.reliability.campaign --cases 1000 [--first-seed 1000] [--workers 2] [--json]
+        [--results soak.jsonl]
+
+With ``--results`` every finished seed is appended to a JSON-lines file as it ends, and
+seeds already in the file are not run again: a soak of many hours can be stopped (or lose
+its machine) and resumed by the same command, and its figures are those of the whole file.
 """
 
 from __future__ import annotations
@@ -120,6 +125,36 @@ class Figures:
                 else {}
             ),
         }
+
+    def record(self) -> dict[str, Any]:
+        """One seed's raw figures, for a results file (``from_record`` reads it back)."""
+        return {
+            "scenarios": self.scenarios,
+            "commands": self.commands,
+            "faults": dict(self.faults),
+            "kills": dict(self.kills),
+            "unreached": dict(self.unreached),
+            "violations": self.violations,
+            "step_retries": self.step_retries,
+            "settled_attempts": self.settled_attempts,
+            "recoveries": self.recoveries,
+            "exit_codes": {str(k): v for k, v in self.exit_codes.items()},
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Figures:
+        return cls(
+            scenarios=record["scenarios"],
+            commands=record["commands"],
+            faults=Counter(record["faults"]),
+            kills=Counter(record["kills"]),
+            unreached=Counter(record["unreached"]),
+            violations=list(record["violations"]),
+            step_retries=record["step_retries"],
+            settled_attempts=record["settled_attempts"],
+            recoveries=list(record["recoveries"]),
+            exit_codes=Counter({int(k): v for k, v in record["exit_codes"].items()}),
+        )
 
     def report(self) -> str:
         lines = self._lines()
@@ -401,6 +436,30 @@ def run_case(server: MockPortal, seed: int) -> tuple[Figures, list[str]]:
         return figures, case.log
 
 
+def _load_results(path: Path, wanted: set[int], total: Figures) -> dict[int, float]:
+    """Merge the seeds of ``wanted`` already in a results file; their case seconds by seed."""
+    done: dict[int, float] = {}
+    if not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a stop mid-write: run it again
+            continue
+        if row["seed"] in wanted and row["seed"] not in done:
+            done[row["seed"]] = row["seconds"]
+            total.merge(Figures.from_record(row["figures"]), row["skin"])
+    return done
+
+
+def _append_result(path: Path, seed: int, skin: str, seconds: float, figures: Figures) -> None:
+    row = {"seed": seed, "skin": skin, "seconds": round(seconds, 1), "figures": figures.record()}
+    with path.open("a") as out:
+        out.write(json.dumps(row, sort_keys=True) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.reliability.campaign")
     parser.add_argument("--cases", type=int, default=30)
@@ -408,11 +467,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, action="append", help="run only these seeds")
     parser.add_argument("--workers", type=int, default=1, help="cases run side by side")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help="JSON-lines file each finished seed is appended to; seeds already in it are "
+        "counted, not run again (resume a long soak with the same command)",
+    )
     args = parser.parse_args(argv)
     seeds = args.seed or list(range(args.first_seed, args.first_seed + args.cases))
     total = Figures()
+    done = _load_results(args.results, set(seeds), total) if args.results else {}
     started = time.monotonic()
-    queue = list(seeds)
+    queue = [seed for seed in seeds if seed not in done]
+    seconds_before = sum(done.values())
+    if done:
+        print(
+            f"{len(done)} seeds already in {args.results}; running {len(queue)}",
+            file=sys.stderr,
+            flush=True,
+        )
     lock = threading.Lock()
 
     def worker() -> None:
@@ -426,9 +499,14 @@ def main(argv: list[str] | None = None) -> int:
                 skin = generate(seed).skin
                 if skin not in portals:
                     portals[skin] = start_portal(skin)
+                began = time.monotonic()
                 figures, log = run_case(portals[skin], seed)
                 with lock:
                     total.merge(figures, skin)
+                    if args.results:
+                        _append_result(
+                            args.results, seed, skin, time.monotonic() - began, figures
+                        )
                     status = "ok" if not figures.violations else "VIOLATIONS"
                     print(
                         f"seed {seed} ({skin}): {status}; " + "; ".join(log),
@@ -447,6 +525,12 @@ def main(argv: list[str] | None = None) -> int:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
+    if done:  # a resumed soak: the time of this part, and the seeds' summed case time
+        print(
+            f"this part: {elapsed / 60:.1f} min; all {total.scenarios} seeds' case time "
+            f"summed: {(seconds_before + elapsed) / 60:.1f} min",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps({**total.as_dict(), "seconds": round(elapsed)}, indent=2))
     else:
