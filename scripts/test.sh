@@ -18,6 +18,22 @@ if [ -z "${DISPLAY:-}" ] && ! command -v xvfb-run >/dev/null 2>&1; then
     fi
 fi
 
+# The scale-out tests start private redis-server and PostgreSQL instances (Debian's).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 \
+    || missing+=(postgresql)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing ${missing[*]} (the scale-out tests)" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    else
+        echo "== no ${missing[*]}: the scale-out tests are skipped" >&2
+    fi
+fi
+
 echo "== ruff" >&2
 "$VENV/bin/ruff" check assistant flows mock_site tests benchmarks
 echo "== import contracts" >&2

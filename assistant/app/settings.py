@@ -159,6 +159,22 @@ class Settings(BaseSettings):
         default=None, description="Fixed 'now' (tests, demos against the mock portal's clock)"
     )
 
+    # -- the distributed mode (docs/scale-out.md); all unset: the embedded default --------
+    #: The shared journal, "postgresql://user@host:port/db" (psycopg 3). Unset: the SQLite
+    #: file in ``data_dir``. A secret: the URL may hold the database password.
+    journal_url: SecretStr | None = None
+    #: Redis, "redis://host:port/0": the Celery broker of `worker`/`enqueue`, and the
+    #: account locks and rate limits the workers share. A secret, as it may hold a password.
+    broker_url: SecretStr | None = None
+    #: A browser on another host, started by `order-assistant browser-server`:
+    #: "ws://host:port". Unset: each worker launches its own Chromium.
+    browser_ws_endpoint: str | None = None
+    #: The token that browser server requires; never logged.
+    browser_token: SecretStr | None = None
+    #: How long a worker holds a case before another worker may take it over (a worker
+    #: killed mid-case leaves its lease to expire). Longer than the slowest case.
+    lease_seconds: float = Field(default=600, gt=0)
+
     @property
     def trace_mode(self) -> Literal["retries", "always", "never"]:
         """``trace``, or what the older ``trace_failures`` said."""
