@@ -7,11 +7,13 @@ arguments so ``pytest`` needs no flags, and load the mock portal's fixtures.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from flows.browser.launch import launch_options, resolve_browser
+from tests.support.servers import PostgresServer, RedisServer, postgres_server, redis_server
 
 pytest_plugins = ["mock_site.pytest_plugin"]
 
@@ -36,3 +38,24 @@ def base_url() -> str | None:
     pytest 9 reports as PytestRemovedIn10Warning, an error under filterwarnings=error.
     """
     return None
+
+
+# -- the scale-out's real servers (tests/support/servers.py) ----------------------------------
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresServer]:
+    """One private PostgreSQL per test process, started on first use."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresServer) -> str:
+    """A fresh, empty database of the private cluster (``postgresql://`` URL)."""
+    return postgres_cluster.database()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A private redis-server for one test (``.url``; ``.restart()`` keeps the port)."""
+    with redis_server() as server:
+        yield server
