@@ -504,9 +504,7 @@ def main(argv: list[str] | None = None) -> int:
                 with lock:
                     total.merge(figures, skin)
                     if args.results:
-                        _append_result(
-                            args.results, seed, skin, time.monotonic() - began, figures
-                        )
+                        _append_result(args.results, seed, skin, time.monotonic() - began, figures)
                     status = "ok" if not figures.violations else "VIOLATIONS"
                     print(
                         f"seed {seed} ({skin}): {status}; " + "; ".join(log),
