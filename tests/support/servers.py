@@ -3,7 +3,8 @@
 Each is Debian's own binary, started on loopback, on a free port, in a temporary directory,
 and stopped afterwards: never a shared system instance, never a mock. PostgreSQL refuses to
 run as root, so as root its commands run as the ``postgres`` user (``runuser``) in a folder
-that user owns. Without the binaries the tests that need them are skipped, with the reason.
+that user owns. Without the binaries ``MissingServer`` says what to install (the test
+fixtures turn it into a skip). The distributed demo and the queue benchmark use them too.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 #: How long a server may take to accept connections on a busy 2-core machine.
 START_TIMEOUT_S = 30.0
+
+
+class MissingServer(RuntimeError):
+    """The server's binaries are not installed here."""
 
 
 def free_port() -> int:
@@ -106,7 +109,7 @@ class RedisServer:
 def redis_server() -> Iterator[RedisServer]:
     """A started private redis-server, stopped (and its folder removed) on exit."""
     if shutil.which("redis-server") is None:
-        pytest.skip("no redis-server (Debian's redis-server package): `make test` installs it")
+        raise MissingServer("no redis-server (Debian's redis-server package)")
     with tempfile.TemporaryDirectory(prefix="oa-redis-") as tmp:
         server = RedisServer(Path(tmp))
         server.start()
@@ -226,7 +229,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     """A started private PostgreSQL cluster, stopped and removed on exit."""
     bindir = postgres_bindir()
     if bindir is None:
-        pytest.skip("no PostgreSQL (Debian's postgresql package): `make test` installs it")
+        raise MissingServer("no PostgreSQL (Debian's postgresql package)")
     directory = Path(tempfile.mkdtemp(prefix="oa-postgres-"))
     try:
         if os.geteuid() == 0:
