@@ -34,16 +34,12 @@ from benchmarks.scenario import ACCOUNTS, build, order_id
 from benchmarks.server import PortalProcess
 from flows.browser.launch import resolve_browser
 from flows.browser.sessions import KEY_ENV, new_key
+from tests.support.cli import NO_PACING
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "benchmarks" / "peer_script.py"
 #: The order each kind of work acts on (account 0: index 0 unpaid, index 1 paid).
 ORDERS = {"instant": order_id(0, 0), "request": order_id(0, 1)}
-NO_PACING = {
-    "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0",
-    "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0",
-    "ORDER_ASSISTANT_PACING__PER_HOUR": "0",
-}
 
 
 @dataclass(frozen=True)

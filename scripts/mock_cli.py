@@ -4,10 +4,14 @@ scripts that make fixtures and docs (recordings, terminal captures)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from flows.browser.sessions import new_key
 from mock_site.server import MockPortal
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `tests` is not installed
+from tests.support.cli import NO_PACING
 
 
 def cli_env(portal: MockPortal, data_dir: str) -> dict[str, str]:
@@ -26,10 +30,3 @@ def cli_env(portal: MockPortal, data_dir: str) -> dict[str, str]:
         **NO_PACING,
     }
 
-
-#: A mock portal has no flood defence unless a scenario turns it on: no pacing.
-NO_PACING = {
-    "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0",
-    "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0",
-    "ORDER_ASSISTANT_PACING__PER_HOUR": "0",
-}
