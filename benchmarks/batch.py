@@ -77,7 +77,7 @@ def run_batch(
         browser_args=list(browser_args),
         now=NOW,
     )
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         for account, account_ids in zip(ACCOUNTS, ids, strict=True):
             for oid in account_ids:
                 journal.open_case(account["email"], oid, {"kind": "cancel"}, NOW)

@@ -42,19 +42,19 @@ def pacer_for(settings: Settings, account: str) -> Pacer:
     pace = pace_of(settings)
     if pace.off:
         return Pacer(pace)
-    path = settings.journal_path
-    with open_journal(path) as journal:
+    location = settings.journal_location
+    with open_journal(location) as journal:
         history = journal.paced_actions(account, since=time.time() - HOUR)
 
     def record(at: float) -> None:
-        _record(path, account, at)
+        _record(location, account, at)
 
     return Pacer(pace, history=history, record=record)
 
 
-def _record(path: Path, account: str, at: float) -> None:
+def _record(location: str | Path, account: str, at: float) -> None:
     # A connection of its own: the pacer is shared by worker threads, a connection is not.
-    with open_journal(path) as journal:
+    with open_journal(location) as journal:
         journal.record_paced_action(account, at)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from assistant.app.settings import Settings
-from assistant.journal.store import open_journal
+from assistant.journal.store import journal_exists, open_journal
 
 
 def make_clock(settings: Settings) -> Callable[[], datetime]:
@@ -23,8 +23,8 @@ def make_clock(settings: Settings) -> Callable[[], datetime]:
 
 def nothing_due(settings: Settings) -> tuple[bool, datetime | None]:
     """(True, next due time) when no open case wants attention now."""
-    if not settings.journal_path.exists():
+    if not journal_exists(settings.journal_location):
         return True, None
     now = make_clock(settings)()
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         return not journal.due_cases(now), journal.next_due()

@@ -142,7 +142,7 @@ def cancel_orders(
     if session is not None and session.recording is not None:
         session.recording.keep_journal(settings.journal_path)
     # Opened (created, migrated) here once, before the workers open their own connections.
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         refuse_if_cooling_down(journal, account.username, make_clock(settings)())
         if not dry_run:
             # Every order asked for is journaled before the first is touched: a batch
@@ -174,7 +174,7 @@ def _announce(settings: Settings, reports: list[CaseReport]) -> None:
 
     if not reports:
         return
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         announce(settings, journal, reports, make_clock(settings)())
 
 
@@ -192,7 +192,7 @@ def run_due(
     reports: list[CaseReport] = []
     jobs: list[Job] = []
     accounts: dict[str, Account] = {}
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         now = make_clock(settings)()
         for case in journal.due_cases(now):
             try:
@@ -264,7 +264,7 @@ def _work_for(
 
     def work(browser: BrowserHandle, jobs: JobQueue, emit: Emit) -> None:
         with (
-            open_journal(settings.journal_path) as journal,
+            open_journal(settings.journal_location) as journal,
             PortalSet(settings, browser, logins, session) as portals,
         ):
             runner = _runner(settings, journal, session, configured_secrets)
@@ -395,7 +395,7 @@ def _guarded(
 def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]:
     """One account's portal on a browser of its own, for a command outside any case."""
     account = account_for(settings, account_name)
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         refuse_if_cooling_down(journal, account.username, make_clock(settings)())
     try:
         with (
@@ -404,7 +404,7 @@ def _portal_of(settings: Settings, account_name: str | None) -> Iterator[Portal]
         ):
             yield portals.get(account)
     except AntiBotError as exc:
-        with open_journal(settings.journal_path) as journal:
+        with open_journal(settings.journal_location) as journal:
             start_cooldown(journal, settings, account.username, exc, make_clock(settings)())
         raise
 

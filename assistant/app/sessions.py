@@ -143,7 +143,7 @@ def _need_display() -> None:
 def _resume_cases(settings: Settings, account: str) -> None:
     """Cases held for the person's sign-in are looked at by the next run, not in an hour."""
     now: datetime = make_clock(settings)()
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         for case in journal.cases():
             if case.account == account and case.status is CaseStatus.NEEDS_USER:
                 journal.reschedule(case.id, next_due=now, now=now)

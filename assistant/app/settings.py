@@ -184,7 +184,16 @@ class Settings(BaseSettings):
 
     @property
     def journal_path(self) -> Path:
+        """The SQLite journal file of the embedded default (unused with ``journal_url``)."""
         return self.data_dir / "journal.sqlite3"
+
+    @property
+    def journal_location(self) -> str | Path:
+        """Where the journal is, for ``open_journal``: the ``journal_url`` when set (the
+        shared PostgreSQL journal), else the SQLite file ``journal_path``."""
+        if self.journal_url is not None:
+            return self.journal_url.get_secret_value()
+        return self.journal_path
 
     @property
     def logins_dir(self) -> Path:
@@ -202,6 +211,16 @@ class Settings(BaseSettings):
         if value is None or str(value) in BUNDLED or value.is_file():
             return value
         raise ValueError(f"neither a bundled profile ({', '.join(BUNDLED)}) nor a file")
+
+    @field_validator("journal_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        # Anything else would be taken for a file name by open_journal.
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a postgresql:// URL (unset: the SQLite journal)")
+        return value
 
     @field_validator("portal_url")
     @classmethod
@@ -267,7 +286,10 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"]) or "config"
-        secret = any(word in key for word in ("password", "secret", "notify", "token"))
+        secret = any(
+            word in key
+            for word in ("password", "secret", "notify", "token", "journal_url", "broker_url")
+        )
         # An unknown key may be a misspelt secret ("pasword"): its value is never shown.
         hidden = secret or first["type"] == "extra_forbidden"
         shown = "***" if hidden else _shown(first.get("input"))

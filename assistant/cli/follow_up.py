@@ -71,12 +71,12 @@ def status(
     """The journal's cases: where each stands, what is awaited and when it is due."""
     from assistant.app.schedule import make_clock
     from assistant.cli.render import print_cases, print_cooldowns, print_history
-    from assistant.journal.store import open_journal
+    from assistant.journal.store import journal_exists, open_journal
 
     opts = options(ctx)
     order_id = order_numbers([order])[0] if order is not None else None
     settings = load_settings_for(opts)
-    if not settings.journal_path.exists():
+    if not journal_exists(settings.journal_location):
         if order_id:
             raise ConfigError(
                 f"no case for order {order_id}", key="ORDER", fix="see `status` for all cases"
@@ -86,7 +86,7 @@ def status(
         else:
             opts.console.print("no cases yet (the journal is created by the first cancel)")
         return
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         cases = journal.cases(order_id)
         now = make_clock(settings)()
         cooling = {c.account: c for c in journal.cooldowns() if c.active(now)}
@@ -100,9 +100,10 @@ def status(
                     **{
                         k: v
                         for k, v in case.__dict__.items()
-                        if k not in ("next_due", "created_at", "updated_at")
+                        if k not in ("next_due", "created_at", "updated_at", "lease_until")
                     },
                     "next_due": case.next_due.isoformat() if case.next_due else None,
+                    "lease_until": case.lease_until.isoformat() if case.lease_until else None,
                     "cooldown": _cooldown_json(cooling.get(case.account)),
                     "history": [
                         {"at": e.at.isoformat(), "kind": e.kind, "payload": e.payload}
@@ -149,6 +150,6 @@ def report(
     opts = options(ctx)
     order_id = order_numbers([order])[0] if order is not None else None
     settings = load_settings_for(opts)
-    with open_journal(settings.journal_path) as journal:
+    with open_journal(settings.journal_location) as journal:
         count = write_report(journal, html_path, order_id)
     opts.console.print(f"wrote {count} case(s) to {html_path}")

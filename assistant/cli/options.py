@@ -110,6 +110,14 @@ def recording_session(
     """A recording session when ``--record DIR`` was given, else None."""
     if opts.record is None:
         return None
+    if settings.journal_url is not None:
+        # A recording keeps (and its replay restores) a copy of the SQLite journal file.
+        raise ConfigError(
+            "--record keeps a copy of the local SQLite journal, and journal_url names a "
+            "shared PostgreSQL journal",
+            key="--record",
+            fix="record on one machine with the default journal (unset journal_url)",
+        )
     from assistant.app.portal_set import Session
     from assistant.app.schedule import make_clock
     from flows.browser.recording import Recording

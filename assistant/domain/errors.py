@@ -129,6 +129,18 @@ class BrowserGoneError(BrowserFailure):
     this run; the orders not started stay due, untried."""
 
 
+class JournalUnavailableError(AssistantError):
+    """The shared journal (PostgreSQL) cannot be reached or refuses us: nothing is done
+    without it. Names the database as host:port/name, never its password (exit code 3)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, where: str, fix: str | None = None) -> None:
+        super().__init__(message, fix=fix)
+        #: The database as "host:port/name".
+        self.where = where
+
+
 class InterruptedRunError(AssistantError):
     """The user stopped a command (Ctrl-C); what was done is journaled, the rest stays due."""
 

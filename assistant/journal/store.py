@@ -14,7 +14,6 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,30 @@ from typing import Any
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_fixed
 
 from assistant.domain.kinds import CLOSED_CASE_STATES, CaseStatus
+from assistant.journal.interface import Journal
 from assistant.journal.kinds import AttemptOutcome, EventKind
+from assistant.journal.records import (
+    Attempt,
+    Case,
+    Cooldown,
+    Event,
+    confirmed_keys,
+    cooldown_minutes,
+    unsettled,
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "Attempt",
+    "Case",
+    "Cooldown",
+    "Event",
+    "Journal",
+    "SqliteJournal",
+    "is_database_url",
+    "journal_exists",
+    "open_journal",
+]
 
 #: Each entry upgrades the schema by one version; never edit a released entry, append.
 MIGRATIONS: tuple[str, ...] = (
@@ -85,64 +107,21 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX paced_actions_by_account ON paced_actions (account, at);
     """,
+    # 4: the distributed mode: a worker's lease on a case, and the sealed sign-in sessions
+    # the workers share (only used with the PostgreSQL journal; kept here for one interface).
+    """
+    ALTER TABLE cases ADD COLUMN lease_holder TEXT;
+    ALTER TABLE cases ADD COLUMN lease_until TEXT;
+    CREATE TABLE sessions (
+        account TEXT PRIMARY KEY,
+        envelope BLOB NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    """,
 )
 
 #: The closed states (``CaseStatus.closed``), bound as one parameter in the queries.
 _CLOSED_JSON = json.dumps(sorted(s.value for s in CLOSED_CASE_STATES))
-
-
-@dataclass(frozen=True)
-class Case:
-    """One followed order of one account, as stored."""
-
-    id: int
-    account: str
-    order_id: str
-    intent: dict[str, Any]
-    status: CaseStatus
-    waiting_for: str | None
-    next_due: datetime | None
-    advice: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of a case's history."""
-
-    id: int
-    at: datetime
-    kind: EventKind
-    payload: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """An action written before it was tried; confirmed once the portal showed its effect."""
-
-    id: int
-    case_id: int
-    action_key: str
-    payload: dict[str, Any]
-    attempted_at: datetime
-    confirmed_at: datetime | None
-    outcome: AttemptOutcome | None
-
-
-@dataclass(frozen=True)
-class Cooldown:
-    """An account left alone after the portal's anti-bot check, until ``until``."""
-
-    account: str
-    started_at: datetime
-    until: datetime
-    minutes: float
-    reason: str
-
-    def active(self, now: datetime) -> bool:
-        """Whether the account is still to be left alone at ``now``."""
-        return now < self.until
 
 
 def _iso(moment: datetime) -> str:
@@ -155,8 +134,8 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class Journal:
-    """Access to one journal file. Use :func:`open_journal` to get one."""
+class SqliteJournal:
+    """Access to one journal file (the embedded default). Use :func:`open_journal`."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self._db = connection
@@ -215,6 +194,11 @@ class Journal:
         ).fetchone()
         return _case(row) if row else None
 
+    def case(self, case_id: int) -> Case | None:
+        """The stored case by id, or None."""
+        row = self._db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return _case(row) if row else None
+
     def cases(self, order_id: str | None = None) -> list[Case]:
         """All cases (or those of one order number), oldest first."""
         if order_id is None:
@@ -225,15 +209,17 @@ class Journal:
             ).fetchall()
         return [_case(row) for row in rows]
 
-    def due_cases(self, now: datetime) -> list[Case]:
-        """Open cases whose next check is due (or that hold an unconfirmed attempt)."""
+    def due_cases(self, now: datetime, *, unleased_only: bool = False) -> list[Case]:
+        """Open cases whose next check is due (or that hold an unconfirmed attempt);
+        ``unleased_only``: without those a worker holds an unexpired lease on."""
         rows = self._db.execute(
             "SELECT * FROM cases"
-            " WHERE status NOT IN (SELECT value FROM json_each(?))"
-            " AND (next_due IS NULL OR next_due <= ?"
+            " WHERE status NOT IN (SELECT value FROM json_each(:closed))"
+            " AND (next_due IS NULL OR next_due <= :now"
             " OR id IN (SELECT case_id FROM attempts WHERE confirmed_at IS NULL))"
+            " AND (NOT :unleased OR lease_holder IS NULL OR lease_until <= :now)"
             " ORDER BY next_due, id",
-            (_CLOSED_JSON, _iso(now)),
+            {"closed": _CLOSED_JSON, "now": _iso(now), "unleased": unleased_only},
         ).fetchall()
         return [_case(row) for row in rows]
 
@@ -270,7 +256,6 @@ class Journal:
                 ),
             )
 
-    # -- history ------------------------------------------------------------------------
     def reschedule(self, case_id: int, *, next_due: datetime, now: datetime) -> None:
         """Look at the case again at ``next_due``; everything else about it stays."""
         with self._db:
@@ -279,6 +264,39 @@ class Journal:
                 (_iso(next_due), _iso(now), case_id),
             )
 
+    # -- leases (distributed mode) ------------------------------------------------------
+    def lease_case(self, case_id: int, holder: str, now: datetime, seconds: float) -> Case | None:
+        """Take (or renew) the open case for ``holder`` until ``now + seconds``, unless
+        another holder's lease is unexpired; the case as now stored, or None.
+
+        One UPDATE decides, so two connections racing for the case cannot both win.
+        """
+        until = now + timedelta(seconds=seconds)
+        with self._db:
+            cursor = self._db.execute(
+                "UPDATE cases SET lease_holder = :holder, lease_until = :until"
+                " WHERE id = :id AND status NOT IN (SELECT value FROM json_each(:closed))"
+                " AND (lease_holder IS NULL OR lease_holder = :holder OR lease_until <= :now)",
+                {
+                    "holder": holder,
+                    "until": _iso(until),
+                    "id": case_id,
+                    "closed": _CLOSED_JSON,
+                    "now": _iso(now),
+                },
+            )
+        return self.case(case_id) if cursor.rowcount == 1 else None
+
+    def release_case(self, case_id: int, holder: str) -> None:
+        """Drop the lease if ``holder`` still has it."""
+        with self._db:
+            self._db.execute(
+                "UPDATE cases SET lease_holder = NULL, lease_until = NULL"
+                " WHERE id = ? AND lease_holder = ?",
+                (case_id, holder),
+            )
+
+    # -- history ------------------------------------------------------------------------
     def record(self, case_id: int, kind: EventKind, payload: dict[str, Any], now: datetime) -> None:
         """Append an observation, plan, message, refund reading or error to a case."""
         with self._db:
@@ -342,13 +360,11 @@ class Journal:
 
     def unsettled_attempts(self, case_id: int) -> list[Attempt]:
         """Attempts whose effect was never checked: the process died mid-action."""
-        return [a for a in self.attempts(case_id) if a.confirmed_at is None]
+        return unsettled(self.attempts(case_id))
 
     def done_actions(self, case_id: int) -> set[str]:
         """Keys of the actions the portal confirmed: never to be done again."""
-        return {
-            a.action_key for a in self.attempts(case_id) if a.outcome is AttemptOutcome.CONFIRMED
-        }
+        return confirmed_keys(self.attempts(case_id))
 
     # -- notifications ------------------------------------------------------------------
     def notice_open(self, key: str) -> bool:
@@ -390,14 +406,10 @@ class Journal:
         repeat_within: timedelta,
     ) -> Cooldown:
         """Put the account in a cool-down: ``first`` long, or twice the last one (up to
-        ``longest``) when the check comes back within ``repeat_within`` of its end.
-
-        Insisting is what turns a check into a locked account, so every repeat waits longer.
-        """
-        previous = self.cooldown(account)
-        minutes = first.total_seconds() / 60
-        if previous is not None and now < previous.until + repeat_within:
-            minutes = min(previous.minutes * 2, longest.total_seconds() / 60)
+        ``longest``) when the check comes back within ``repeat_within`` of its end."""
+        minutes = cooldown_minutes(
+            self.cooldown(account), now, first=first, longest=longest, repeat_within=repeat_within
+        )
         until = now + timedelta(minutes=minutes)
         with self._db:
             self._db.execute(
@@ -445,7 +457,37 @@ class Journal:
         ).fetchall()
         return [float(row[0]) for row in rows]
 
+    # -- shared sign-in sessions -------------------------------------------------------
+    def session_envelope(self, account: str) -> bytes | None:
+        """The account's sealed sign-in envelope as saved, or None."""
+        row = self._db.execute(
+            "SELECT envelope FROM sessions WHERE account = ?", (account,)
+        ).fetchone()
+        return bytes(row[0]) if row is not None else None
+
+    def save_session_envelope(self, account: str, envelope: bytes, now: datetime) -> None:
+        """Store (replace) the account's sealed sign-in envelope."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO sessions (account, envelope, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (account) DO UPDATE SET envelope = excluded.envelope,"
+                " updated_at = excluded.updated_at",
+                (account, envelope, _iso(now)),
+            )
+
+    def delete_session_envelope(self, account: str) -> bool:
+        """Forget the account's envelope; True if there was one."""
+        with self._db:
+            cursor = self._db.execute("DELETE FROM sessions WHERE account = ?", (account,))
+        return cursor.rowcount > 0
+
+    def session_accounts(self) -> list[str]:
+        """The accounts with a saved envelope, by name."""
+        rows = self._db.execute("SELECT account FROM sessions ORDER BY account").fetchall()
+        return [str(row[0]) for row in rows]
+
     def close(self) -> None:
+        """Close the connection."""
         self._db.close()
 
 
@@ -484,6 +526,8 @@ def _case(row: sqlite3.Row) -> Case:
         advice=row["advice"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        lease_holder=row["lease_holder"],
+        lease_until=_when(row["lease_until"]),
     )
 
 
@@ -500,8 +544,38 @@ def _use_wal(connection: sqlite3.Connection) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
+def is_database_url(location: str | Path) -> bool:
+    """Whether a journal location names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def journal_exists(location: str | Path) -> bool:
+    """Whether there is a journal to read: a SQLite file is made by the first command that
+    writes; a database is taken to exist (opening it says if it cannot be reached)."""
+    return is_database_url(location) or Path(location).exists()
+
+
 @contextmanager
-def open_journal(path: Path) -> Iterator[Journal]:
+def open_journal(location: str | Path) -> Iterator[Journal]:
+    """Open (creating, migrating) the journal at ``location``; closed on exit.
+
+    A path (``Path`` or plain string) is the SQLite file of the embedded default; a
+    ``postgresql://`` (or ``postgres://``) URL the PostgreSQL journal many workers share
+    (``settings.journal_location`` gives the one configured). A database that cannot be
+    reached raises ``JournalUnavailableError`` (exit code 3), which never shows a password.
+    """
+    if is_database_url(location):
+        from assistant.journal.postgres import open_pg_journal  # psycopg: an optional extra
+
+        with open_pg_journal(str(location)) as journal:
+            yield journal
+        return
+    with _open_sqlite(Path(location)) as sqlite_journal:
+        yield sqlite_journal
+
+
+@contextmanager
+def _open_sqlite(path: Path) -> Iterator[SqliteJournal]:
     """Open (creating 0600, migrating) the journal file; closed on exit."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
@@ -512,7 +586,7 @@ def open_journal(path: Path) -> Iterator[Journal]:
     _use_wal(connection)
     connection.execute("PRAGMA synchronous = FULL")
     connection.execute("PRAGMA foreign_keys = ON")
-    journal = Journal(connection, path)
+    journal = SqliteJournal(connection, path)
     try:
         journal.migrate()
         yield journal

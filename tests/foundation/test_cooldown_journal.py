@@ -120,12 +120,15 @@ def test_a_version_2_journal_gets_the_safety_tables(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.execute("DROP TABLE cooldowns")
     db.execute("DROP TABLE paced_actions")
+    db.execute("DROP TABLE sessions")  # and what version 4 added
+    db.execute("ALTER TABLE cases DROP COLUMN lease_holder")
+    db.execute("ALTER TABLE cases DROP COLUMN lease_until")
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
 
     with open_journal(path) as journal:
-        assert journal.schema_version == len(MIGRATIONS) == 3
+        assert journal.schema_version == len(MIGRATIONS) == 4
         tables = {
             row[0]
             for row in journal._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")

@@ -1,0 +1,73 @@
+"""A shared journal that cannot be reached, or refuses us: a clear error, exit code 3,
+naming the database but never its password, and nothing done without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.domain.errors import JournalUnavailableError
+from assistant.journal.store import open_journal
+from tests.support.cli import invoke
+from tests.support.servers import PostgresServer, free_port
+
+PASSWORD = "pw-never-shown-7b1e"
+
+
+def test_a_database_nobody_listens_on_is_a_clear_error() -> None:
+    port = free_port()
+    url = f"postgresql://oa:{PASSWORD}@127.0.0.1:{port}/journal"
+    with pytest.raises(JournalUnavailableError) as raised, open_journal(url):
+        pytest.fail("opened a journal nobody serves")
+    error = raised.value
+    assert error.exit_code == 3
+    assert error.where == f"127.0.0.1:{port}/journal"
+    assert f"127.0.0.1:{port}/journal" in str(error)
+    assert error.fix is not None and "journal_url" in error.fix
+    assert PASSWORD not in str(error) + repr(error) + repr(error.args)
+    assert error.__cause__ is None and error.__suppress_context__  # no driver text chained
+
+
+def test_a_server_that_refuses_the_database_is_a_clear_error(
+    postgres_cluster: PostgresServer,
+) -> None:
+    url = postgres_cluster.url("no_such_database").replace("postgres@", f"postgres:{PASSWORD}@")
+    with pytest.raises(JournalUnavailableError) as raised, open_journal(url):
+        pytest.fail("opened a database that does not exist")
+    assert "no_such_database" in str(raised.value)
+    assert PASSWORD not in str(raised.value)
+
+
+def test_status_with_an_unreachable_journal_exits_3_without_the_password(
+    tmp_path: Path,
+) -> None:
+    url = f"postgresql://oa:{PASSWORD}@127.0.0.1:{free_port()}/journal"
+    result = invoke(
+        "status",
+        env={
+            "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+            "ORDER_ASSISTANT_CONFIG": str(tmp_path / "no-config.toml"),
+            "ORDER_ASSISTANT_JOURNAL_URL": url,
+        },
+    )
+    assert result.returncode == 3, result
+    assert "PostgreSQL journal" in result.output and "127.0.0.1" in result.output, result
+    assert PASSWORD not in result.output, result
+    assert not (tmp_path / "data" / "journal.sqlite3").exists()
+
+
+def test_a_journal_url_that_is_not_postgresql_is_refused_without_showing_it(
+    tmp_path: Path,
+) -> None:
+    result = invoke(
+        "status",
+        env={
+            "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+            "ORDER_ASSISTANT_CONFIG": str(tmp_path / "no-config.toml"),
+            "ORDER_ASSISTANT_JOURNAL_URL": f"mysql://oa:{PASSWORD}@db/journal",
+        },
+    )
+    assert result.returncode == 2, result
+    assert "journal_url" in result.output and "postgresql://" in result.output, result
+    assert PASSWORD not in result.output, result
