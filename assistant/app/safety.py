@@ -15,7 +15,7 @@ from pathlib import Path
 from assistant.app.settings import Settings
 from assistant.domain.errors import AntiBotError, CoolingDownError
 from assistant.journal.store import Cooldown, Journal, open_journal
-from flows.pacing import HOUR, Pace, Pacer
+from flows.pacing import HOUR, Pace, Pacer, SlotStore
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,14 @@ def pace_of(settings: Settings) -> Pace:
 
 def pacer_for(settings: Settings, account: str) -> Pacer:
     """The account's pacer, knowing the actions of the last hour from earlier runs; each
-    new action is journaled at once, so a run killed half-way still counts them."""
+    new action is journaled at once, so a run killed half-way still counts them.
+
+    With ``broker_url`` set, its slots are shared in Redis with the account's workers on
+    other machines, and with the portal's other accounts (``portal_per_minute``).
+    """
     pace = pace_of(settings)
-    if pace.off:
+    store = _shared_slots(settings, account)
+    if pace.off and store is None:
         return Pacer(pace)
     location = settings.journal_location
     with open_journal(location) as journal:
@@ -49,7 +54,26 @@ def pacer_for(settings: Settings, account: str) -> Pacer:
     def record(at: float) -> None:
         _record(location, account, at)
 
-    return Pacer(pace, history=history, record=record)
+    return Pacer(pace, history=history, record=record, store=store)
+
+
+def _shared_slots(settings: Settings, account: str) -> SlotStore | None:
+    """The account's slots in Redis (checked to answer now), or None in one process."""
+    if settings.broker_url is None:
+        return None
+    if settings.pacing.portal_per_minute == 0 and pace_of(settings).off:
+        return None
+    # Imported here: redis is the distributed mode's extra, not the embedded default's.
+    from assistant.app.shared_pacing import RedisSlots
+
+    store = RedisSlots(
+        settings.broker_url.get_secret_value(),
+        settings.portal_url,
+        account,
+        portal_per_minute=settings.pacing.portal_per_minute,
+    )
+    store.check()
+    return store
 
 
 def _record(location: str | Path, account: str, at: float) -> None:

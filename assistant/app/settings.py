@@ -83,7 +83,8 @@ class Pacing(BaseModel):
     no more than 240 in an hour (about 60 orders). A batch of 200 orders then takes hours
     instead of minutes, which is the point: marketplaces flag accounts that act faster
     than people do, and the hourly cap also holds across scheduled runs (the journal keeps
-    the last hour's actions).
+    the last hour's actions). With ``broker_url`` set, the workers of every machine share
+    these limits through Redis (docs/scale-out.md, "Politeness across workers").
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -91,6 +92,14 @@ class Pacing(BaseModel):
     min_seconds: float = Field(default=3.0, ge=0, le=600)
     jitter_seconds: float = Field(default=2.0, ge=0, le=600)
     per_hour: int = Field(default=240, ge=0, le=100_000)
+    #: The distributed mode only (``broker_url``): actions a minute on one portal, all
+    #: accounts and workers together, spread evenly (one every 60/N seconds, so no minute
+    #: ever holds more). The portal sees every account of a deployment from the same few
+    #: machines: many accounts each at a person's pace still add up to a flood from one
+    #: place. 60 (one a second) is about four accounts at full pace at once and is enough
+    #: for 10,000 orders a day (six actions each: 42 a minute); 0: no portal limit. One
+    #: process (the embedded default) paces its accounts alone, as before.
+    portal_per_minute: int = Field(default=60, ge=0, le=6_000)
 
 
 class Cooldown(BaseModel):

@@ -53,6 +53,7 @@ NO_PACING = {
     "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0",
     "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0",
     "ORDER_ASSISTANT_PACING__PER_HOUR": "0",
+    "ORDER_ASSISTANT_PACING__PORTAL_PER_MINUTE": "0",  # the distributed mode's portal limit
 }
 #: Wide enough that tables do not wrap.
 COLUMNS = "250"
