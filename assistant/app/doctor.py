@@ -2,6 +2,8 @@
 
 A scheduled job that fails at 3 a.m. because Chromium is missing helps nobody; doctor
 checks the same resolution and launch the real runs use, and says how to fix what fails.
+With ``browser_ws_endpoint`` set it names that browser server (its address, never the
+token) and connects to it the way the runs will.
 """
 
 from __future__ import annotations
@@ -43,12 +45,15 @@ def run_checks(settings: Settings) -> DoctorReport:
     report.checks.append(Check("python", True, f"{platform.python_version()} ({sys.executable})"))
     report.checks.append(Check("playwright", True, version("playwright")))
     try:
-        choice = resolve_browser(settings.browser)
+        if settings.browser_ws_endpoint is not None:
+            report.checks.extend(_remote(settings))
+        else:
+            choice = resolve_browser(settings.browser)
+            report.checks.append(Check("browser", True, choice.describe()))
+            report.checks.append(_try_launch(settings, choice))
     except ConfigError as exc:
         report.checks.append(Check("browser", False, str(exc)))
         return report
-    report.checks.append(Check("browser", True, choice.describe()))
-    report.checks.append(_try_launch(settings, choice))
     report.checks.append(
         Check(
             "config",
@@ -89,6 +94,18 @@ def _pacing(settings: Settings) -> Check:
         f"{pace.min_seconds:g}-{pace.min_seconds + pace.jitter_seconds:g} s between two "
         f"actions of an account, {cap}",
     )
+
+
+def _remote(settings: Settings) -> list[Check]:
+    """The remote browser, named by its address (never its token), asked and connected to."""
+    from assistant.app.workers import remote_browser_for
+    from flows.browser.remote import try_remote
+
+    remote = remote_browser_for(settings)
+    assert remote is not None
+    where = f"remote: the browser server at {remote.address} (ORDER_ASSISTANT_BROWSER_WS_ENDPOINT)"
+    result = try_remote(remote)
+    return [Check("browser", True, where), Check("remote browser", result.ok, result.detail)]
 
 
 def _try_launch(settings: Settings, choice: BrowserChoice) -> Check:

@@ -254,8 +254,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
     def secret_values(self) -> list[str]:
-        """Every configured password, TOTP secret and notification URL, for redaction and
-        scrubbing."""
+        """Every configured password, TOTP secret, notification URL and the remote browser's
+        token, for redaction and scrubbing."""
         accounts = [
             secret.get_secret_value()
             for account in self.all_accounts()
@@ -264,7 +264,10 @@ class Settings(BaseSettings):
         ]
         notify = [part for url in self.notify for part in _url_secrets(url)]
         session_key = os.environ.get(f"{ENV_PREFIX}SESSION_KEY", "").strip()
-        return accounts + notify + ([session_key] if session_key else [])
+        others = [session_key] if session_key else []
+        if self.browser_token is not None:
+            others.append(self.browser_token.get_secret_value())
+        return accounts + notify + others
 
     def all_accounts(self) -> list[Account]:
         """The configured accounts, with the single username/password pair as the first."""

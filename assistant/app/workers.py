@@ -16,17 +16,20 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.app.runner import CaseReport
 from assistant.app.settings import Account, Settings
-from assistant.domain.errors import AssistantError, InterruptedRunError, first_line
+from assistant.domain.errors import AssistantError, ConfigError, InterruptedRunError, first_line
 from assistant.domain.models import Intent
 from flows.browser.handle import BrowserHandle
+
+if TYPE_CHECKING:
+    from flows.browser.remote import RemoteBrowser
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +97,8 @@ class JobQueue:
 Emit = Callable[[Job, CaseReport], None]
 #: What a worker does: take jobs from the queue until it is empty, using this browser.
 Work = Callable[[BrowserHandle, JobQueue, Emit], None]
+#: How a worker thread gets its browser (its own Playwright, connected to the shared one).
+Connect = Callable[[], AbstractContextManager[BrowserHandle]]
 
 
 def run_jobs(
@@ -149,15 +154,40 @@ def run_jobs(
 def launched_for(
     settings: Settings, *, headless: bool | None = None
 ) -> AbstractContextManager[tuple[Any, BrowserHandle]]:
-    """The browser of one command, launched in this process as the settings say."""
+    """The browser of one command: the remote one when ``browser_ws_endpoint`` is set,
+    else launched in this process as the settings say."""
+    headless = settings.headless if headless is None else headless
+    remote = remote_browser_for(settings, headless=headless)
+    if remote is not None:
+        from flows.browser.remote import remote_browser
+
+        return remote_browser(remote, slow_mo=settings.slow_mo)
     from flows.session import launched_browser
 
     return launched_browser(
         settings.browser,
-        headless=settings.headless if headless is None else headless,
+        headless=headless,
         slow_mo=settings.slow_mo,
         extra_args=settings.browser_args,
     )
+
+
+def remote_browser_for(settings: Settings, *, headless: bool = True) -> RemoteBrowser | None:
+    """The browser server to connect to (``browser_ws_endpoint`` and its token), or None
+    to launch Chromium here. A window (``--headed``, ``login``) needs a local browser."""
+    if settings.browser_ws_endpoint is None:
+        return None
+    from flows.browser.remote import ENDPOINT_KEY, RemoteBrowser
+
+    token = settings.browser_token.get_secret_value() if settings.browser_token else None
+    remote = RemoteBrowser.of(settings.browser_ws_endpoint, token)
+    if not headless:
+        raise ConfigError(
+            f"a browser window cannot be shown here from the remote browser at {remote.address}",
+            key=ENDPOINT_KEY,
+            fix="unset it for this command (`login`, --headed): a local Chromium shows the window",
+        )
+    return remote
 
 
 class CtrlC:
@@ -194,13 +224,11 @@ class CtrlC:
 def _run_threads(
     settings: Settings, jobs: JobQueue, work: Work, workers: int, collect: Emit
 ) -> None:
-    from flows.browser.server import browser_server, connected_browser
-
     results: queue.Queue[tuple[Job, CaseReport] | None] = queue.Queue()
 
     def worker() -> None:
         try:
-            with connected_browser(endpoint, slow_mo=settings.slow_mo) as browser:
+            with connect() as browser:
                 work(browser, jobs, lambda job, report: results.put((job, report)))
         except BaseException:
             jobs.close()  # the others finish their current order, then stop
@@ -208,9 +236,7 @@ def _run_threads(
         finally:
             results.put(None)
 
-    with browser_server(
-        settings.browser, headless=settings.headless, extra_args=settings.browser_args
-    ) as endpoint:
+    with _shared_browser(settings) as connect:
         pool = ThreadPoolExecutor(workers, thread_name_prefix="case-worker")
         futures = [pool.submit(worker) for _ in range(workers)]
         try:
@@ -233,3 +259,29 @@ def _run_threads(
         log.error("another worker failed too: %s", first_line(other))
     if failures:
         raise failures[0]  # a worker's unexpected failure is the command's failure
+
+
+@contextmanager
+def _shared_browser(settings: Settings) -> Iterator[Connect]:
+    """How each worker thread gets a browser of its own Playwright: from the remote browser
+    server (asked once, here, so that a refusal is one error, not one per worker), or
+    from a browser server started for this command."""
+    remote = remote_browser_for(settings, headless=settings.headless)
+    if remote is not None:
+        from flows.browser.remote import remote_browser
+
+        remote.check()
+
+        @contextmanager
+        def connect_remote() -> Iterator[BrowserHandle]:
+            with remote_browser(remote, slow_mo=settings.slow_mo, checked=True) as (_, browser):
+                yield browser
+
+        yield connect_remote
+        return
+    from flows.browser.server import browser_server, connected_browser
+
+    with browser_server(
+        settings.browser, headless=settings.headless, extra_args=settings.browser_args
+    ) as endpoint:
+        yield lambda: connected_browser(endpoint, slow_mo=settings.slow_mo)

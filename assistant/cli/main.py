@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 # Imported for their side effect: each registers its commands on `app`.
-from assistant.cli import cancel, follow_up, portal, replay, session, setup  # noqa: F401
+from assistant.cli import browser, cancel, follow_up, portal, replay, session, setup  # noqa: F401
 from assistant.cli.app import app
 
 __all__ = ["app", "main"]

@@ -8,10 +8,15 @@ Playwright and ``connect``s to it, getting contexts of its own in that one Chrom
 
 The server must never outlive us, even when we are SIGKILLed half-way through a batch:
 on Linux it is started with a parent-death signal, and it closes Chromium on SIGTERM.
+
+``serve_remote`` is the same server offered to other hosts (``order-assistant
+browser-server``): still on loopback, behind the token check of ``flows.browser.guard``,
+because the random path is no secret to anyone who can reach the port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -31,6 +36,7 @@ from playwright.sync_api import Browser, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from assistant.domain.errors import ConfigError, PortalError, first_line
+from flows.browser.guard import Guard, Upstream, serve
 from flows.browser.launch import INSTALL_HINT, launch_options, resolve_browser
 
 log = logging.getLogger(__name__)
@@ -54,6 +60,21 @@ def browser_server(
     The endpoint carries a random token and listens on loopback only: whoever holds it
     drives a browser that may be signed in to real accounts, so it is never logged.
     """
+    with _server_process(
+        browser_setting, headless=headless, start_timeout=start_timeout, extra_args=extra_args
+    ) as (endpoint, _):
+        yield endpoint
+
+
+@contextmanager
+def _server_process(
+    browser_setting: str | None,
+    *,
+    headless: bool,
+    start_timeout: float,
+    extra_args: Sequence[str],
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``browser_server``, with the server's process (whose end is Chromium's end)."""
     choice = resolve_browser(browser_setting)
     options = launch_options(choice, headless=headless, extra_args=tuple(extra_args))
     config: dict[str, Any] = {
@@ -73,7 +94,7 @@ def browser_server(
         with stderr_file.open("w+", encoding="utf-8") as stderr:
             process = _start(config_file, stderr)
             try:
-                yield _endpoint(process, stderr, start_timeout)
+                yield _endpoint(process, stderr, start_timeout), process
             finally:
                 _stop(process)
 
@@ -175,3 +196,71 @@ def connected_browser(endpoint: str, *, slow_mo: float = 0) -> Iterator[Browser]
             yield browser
         finally:
             browser.close()
+
+
+def serve_remote(
+    browser_setting: str | None,
+    *,
+    host: str,
+    port: int,
+    token: str,
+    ready: Callable[[str], None],
+    headless: bool = True,
+    extra_args: Sequence[str] = (),
+) -> None:
+    """``order-assistant browser-server``: Chromium for other hosts, until SIGTERM or Ctrl-C.
+
+    The Playwright server stays on loopback behind its own random path; what listens on
+    ``host:port`` is the token check of ``flows.browser.guard``. ``ready`` is told the bound
+    ``host:port`` once connections are accepted. Returns when stopped, or when Chromium
+    is gone (a ``PortalError``: a supervisor should start the server again).
+    """
+    from importlib.metadata import version
+
+    with _server_process(
+        browser_setting, headless=headless, start_timeout=START_TIMEOUT_S, extra_args=extra_args
+    ) as (endpoint, process):
+        guard = Guard(token, Upstream.of(endpoint), version("playwright"))
+        gone = asyncio.run(_serve_until_stopped(guard, host, port, process, ready))
+        log.info("browser server stopping")
+    if gone:
+        raise PortalError(
+            "the browser behind the browser server exited",
+            fix="check that this Chromium starts on its own (`order-assistant doctor`), "
+            "then start the browser server again",
+        )
+
+
+async def _serve_until_stopped(
+    guard: Guard, host: str, port: int, process: subprocess.Popen[str], ready: Callable[[str], None]
+) -> bool:
+    """Serve until SIGTERM/SIGINT (False) or until the Playwright server exits (True)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    # The server's stdout reaches its end when the server (and Chromium with it) exits.
+    assert process.stdout is not None
+    stdout = process.stdout.fileno()
+    gone = False
+
+    def on_output() -> None:
+        nonlocal gone
+        if not os.read(stdout, 4096):
+            gone = True
+            stop.set()
+
+    loop.add_reader(stdout, on_output)
+    try:
+        await serve(guard, host, port, stop, ready)
+    except OSError as exc:  # the address is taken, or not one of this host's
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            key="--host/--port",
+            fix="choose a free port and an address of this host (0.0.0.0: every interface)",
+        ) from None
+    finally:
+        loop.remove_reader(stdout)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+    return gone
