@@ -72,10 +72,13 @@ def logins_for(settings: Settings, accounts: list[Account]) -> dict[str, Login]:
 
 
 def saved_session(settings: Settings, username: str, key: SessionKey | None) -> SessionFile:
-    """The account's saved-session file, opened with ``key``."""
+    """The account's saved session, opened with ``key``: a file of the data directory, or
+    the envelope in the shared journal when ``journal_url`` is set."""
+    from assistant.app.shared_sessions import shared_store
     from flows.browser.sessions import SessionFile
 
-    return SessionFile(saved_login_path(settings, username), username, key)
+    path = saved_login_path(settings, username)
+    return SessionFile(path, username, key, store=shared_store(settings, username))
 
 
 class PortalSet:

@@ -42,6 +42,7 @@ from assistant.journal.store import Case, Journal, open_journal
 from flows.browser.handle import BrowserHandle, browser_boundary
 
 if TYPE_CHECKING:
+    from flows.browser.sessions import SessionKey
     from flows.orders_page import OrderSummary
     from flows.portal import Portal
     from flows.probe import ProbeReport
@@ -115,7 +116,20 @@ def known_secrets(settings: Settings, configured: list[str] | None = None) -> li
             except (OSError, ValueError, AttributeError):
                 continue
         values.extend(str(cookie.get("value", "")) for cookie in cookies)
+    values.extend(_shared_session_cookies(settings, key))
     return values
+
+
+def _shared_session_cookies(settings: Settings, key: SessionKey | None) -> list[str]:
+    """The cookie values of the sessions kept in the shared journal ([] without one)."""
+    from assistant.app.portal_set import saved_session
+    from assistant.app.shared_sessions import shared_accounts
+
+    return [
+        str(cookie.get("value", ""))
+        for account in shared_accounts(settings)
+        for cookie in saved_session(settings, account, key).cookies()
+    ]
 
 
 def _finish_recording(

@@ -30,7 +30,6 @@ from flows.browser.sessions import (
     SessionKey,
     export_session,
     import_session,
-    read_envelope,
     resolve_key,
 )
 
@@ -51,7 +50,8 @@ class SessionInfo:
     """What is known about one account's saved session without decrypting it."""
 
     account: str
-    path: Path
+    #: Where the envelope is kept: the file's path, or the shared journal.
+    path: str
     saved: bool
     encrypted: bool
     key_id: str | None
@@ -152,10 +152,10 @@ def _resume_cases(settings: Settings, account: str) -> None:
 
 def session_info(session: SessionFile) -> SessionInfo:
     """The account's saved session as ``session status`` shows it."""
-    envelope = read_envelope(session.path)
+    envelope = session.envelope()
     return SessionInfo(
         account=session.account,
-        path=session.path,
+        path=session.where,
         saved=session.exists,
         encrypted=envelope is not None,
         key_id=str(envelope["key_id"]) if envelope else None,

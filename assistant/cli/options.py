@@ -99,9 +99,9 @@ def load_settings_for(opts: Options, *, ask_password: bool = True) -> Settings:
 
 
 def _has_saved_session(settings: Settings, username: str) -> bool:
-    from assistant.app.portal_set import saved_login_path
+    from assistant.app.portal_set import saved_session
 
-    return saved_login_path(settings, username).is_file()
+    return saved_session(settings, username, None).exists
 
 
 def recording_session(

@@ -6,6 +6,11 @@ from the file, in ``ORDER_ASSISTANT_SESSION_KEY`` or the system keyring. The acc
 is bound to the ciphertext, so one account's file cannot be passed off as another's. A
 file that cannot be decrypted is not an error: the account signs in again. Without a key
 the session lives in memory only, for the run.
+
+Where the sealed envelope is kept is pluggable (``EnvelopeStore``): a file under the data
+directory by default; the distributed mode gives a store in the shared journal (bridged by
+``assistant.app``, as the flows know no journal), so workers on several machines use one
+sign-in. Only the sealed envelope ever reaches a store, and the key never does.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -117,22 +122,106 @@ def resolve_key(
     return SessionKey(key, "keyring")
 
 
-class SessionFile:
-    """One account's saved session on disk: an encrypted envelope (JSON, 0600)."""
+class EnvelopeStore(Protocol):
+    """Where one account's sealed session envelope is kept (the bytes, as sealed)."""
 
-    def __init__(self, path: Path, account: str, key: SessionKey | None) -> None:
+    @property
+    def where(self) -> str:
+        """Where it is, for messages (a path, or the shared journal)."""
+
+    def exists(self) -> bool:
+        """Whether an envelope (or an older plain session) is saved."""
+
+    def read(self) -> bytes | None:
+        """The saved bytes, None when there are none; ``OSError`` when unreadable."""
+
+    def write(self, data: bytes) -> None:
+        """Replace the saved bytes (atomically: a reader sees the old or the new)."""
+
+    def delete(self) -> bool:
+        """Forget the saved bytes; True if there were some."""
+
+
+class EnvelopeFile:
+    """The default store: a private file (0600 in a 0700 folder), written atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @property
+    def where(self) -> str:
+        """The file's path."""
+        return str(self.path)
+
+    def exists(self) -> bool:
+        """Whether the file is there."""
+        return self.path.is_file()
+
+    def read(self) -> bytes | None:
+        """The file's bytes, None when there is no file."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def write(self, data: bytes) -> None:
+        """Write the file atomically, 0600 from the first byte."""
+        _write_private(self.path, data)
+
+    def delete(self) -> bool:
+        """Remove the file; True if there was one."""
+        try:
+            self.path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class SessionFile:
+    """One account's saved session: an encrypted envelope (JSON) in a store.
+
+    ``path`` is the account's file in the data directory; it is also where the envelope is
+    kept unless ``store`` says otherwise (the shared journal of the distributed mode).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        account: str,
+        key: SessionKey | None,
+        *,
+        store: EnvelopeStore | None = None,
+    ) -> None:
         self.path = path
         self.account = account
         self.key = key
+        self.store: EnvelopeStore = store if store is not None else EnvelopeFile(path)
         self._warned_no_key = False
 
     def __repr__(self) -> str:
-        return f"SessionFile({str(self.path)!r}, account={self.account!r}, key={self.key!r})"
+        return f"SessionFile({self.store.where!r}, account={self.account!r}, key={self.key!r})"
+
+    @property
+    def where(self) -> str:
+        """Where the envelope is kept, for messages."""
+        return self.store.where
 
     @property
     def exists(self) -> bool:
-        """True when a saved session (encrypted or not) is on disk."""
-        return self.path.is_file()
+        """True when a saved session (encrypted or not) is in the store."""
+        return self.store.exists()
+
+    def envelope(self) -> dict[str, Any] | None:
+        """The saved envelope's metadata (account, key_id, saved_at, expires), without
+        decrypting; None when there is none or it is not an envelope."""
+        try:
+            raw = self.store.read()
+        except OSError:
+            return None
+        envelope = _parse(raw) if raw is not None else None
+        if envelope is None:
+            return None
+        return {k: v for k, v in envelope.items() if k not in ("nonce", "ciphertext")}
 
     def load(self) -> dict[str, Any] | None:
         """The saved storage state; None when there is none or it cannot be read.
@@ -142,18 +231,19 @@ class SessionFile:
         it is and logged: the account signs in again.
         """
         try:
-            data = json.loads(self.path.read_bytes())
-        except FileNotFoundError:
-            return None
+            raw = self.store.read()
+            if raw is None:
+                return None
+            data = json.loads(raw)
         except (OSError, ValueError) as exc:
-            log.warning("unreadable saved session of %s (%s): %s", self.account, self.path, exc)
+            log.warning("unreadable saved session of %s (%s): %s", self.account, self.where, exc)
             return None
         if _is_envelope(data):
             return self._open(data)
         if isinstance(data, dict) and isinstance(data.get("cookies"), list):
             self._migrate(data)
             return data
-        log.warning("unreadable saved session of %s (%s)", self.account, self.path)
+        log.warning("unreadable saved session of %s (%s)", self.account, self.where)
         return None
 
     def save(self, state: dict[str, Any]) -> bool:
@@ -167,16 +257,12 @@ class SessionFile:
                 )
                 self._warned_no_key = True
             return False
-        _write_private(self.path, _seal(state, self.account, self.key))
+        self.store.write(_seal(state, self.account, self.key))
         return True
 
     def delete(self) -> bool:
         """Remove the saved session; True if there was one."""
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
+        return self.store.delete()
 
     def cookies(self) -> list[dict[str, Any]]:
         """The saved session's cookies ([] when there is none)."""
@@ -189,7 +275,7 @@ class SessionFile:
             log.warning(
                 "the saved session of %s (%s) is encrypted and there is no session key. Fix: %s",
                 self.account,
-                self.path,
+                self.where,
                 _NEEDS_KEY,
             )
             return None
@@ -199,7 +285,7 @@ class SessionFile:
                 "the saved session of %s (%s) does not decrypt (key %s; the file needs key "
                 "%s, or it was altered or is another account's): signing in again",
                 self.account,
-                self.path,
+                self.where,
                 self.key.key_id,
                 envelope.get("key_id"),
             )
@@ -210,7 +296,7 @@ class SessionFile:
             log.warning(
                 "the saved session of %s (%s) is not encrypted. Fix: %s",
                 self.account,
-                self.path,
+                self.where,
                 _NEEDS_KEY,
             )
             return
@@ -238,13 +324,13 @@ def read_envelope(path: Path) -> dict[str, Any] | None:
 
 def export_session(source: SessionFile, dest: Path) -> None:
     """Copy the account's encrypted session to ``dest`` (0600); the key is moved apart."""
-    if not source.exists:
+    raw = source.store.read()
+    if raw is None:
         raise ConfigError(
             f"no saved session of {source.account}",
             key="session",
             fix="sign in first (any command that opens the portal saves the session)",
         )
-    raw = source.path.read_bytes()
     envelope = _parse(raw)
     if envelope is None:
         raise ConfigError(
@@ -282,7 +368,7 @@ def import_session(src: Path, target: SessionFile) -> None:
             key=KEY_ENV,
             fix=f"set {KEY_ENV} to the session key of the machine that exported it",
         )
-    _write_private(target.path, raw)
+    target.store.write(raw)
 
 
 def _seal(state: dict[str, Any], account: str, key: SessionKey) -> bytes:

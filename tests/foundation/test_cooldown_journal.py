@@ -16,6 +16,7 @@ from assistant.app.settings import Cooldown as CooldownSettings
 from assistant.app.settings import Settings
 from assistant.domain.errors import AntiBotError, CoolingDownError
 from assistant.journal.store import MIGRATIONS, Cooldown, Journal, open_journal
+from tests.support.journals import BACKENDS, location_for
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 FIRST = timedelta(minutes=30)
@@ -23,9 +24,10 @@ LONGEST = timedelta(hours=4)
 REPEAT_WITHIN = timedelta(hours=24)
 
 
-@pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Journal]:
-    with open_journal(tmp_path / "journal.sqlite3") as opened:
+@pytest.fixture(params=BACKENDS)
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    """The journal on each backend: the cool-down rules are the same on both."""
+    with open_journal(location_for(request, tmp_path)) as opened:
         yield opened
 
 

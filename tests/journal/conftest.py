@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 
 from assistant.journal.store import Journal, open_journal
+from tests.support.journals import BACKENDS, location_for
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=BACKENDS)
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
     """Where a new journal goes: a SQLite file, or an empty PostgreSQL database."""
-    if request.param == "sqlite":
-        return tmp_path / "journal.sqlite3"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
+    return location_for(request, tmp_path)
 
 
 @pytest.fixture
