@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from assistant.app.logs import log_context
 from assistant.domain.errors import (
     AssistantError,
     BrowserFailure,
@@ -164,7 +165,16 @@ class Runner:
         *,
         dry_run: bool = False,
     ) -> CaseReport:
-        """Observe, decide, act (unless ``dry_run``) and journal one order of ``account``."""
+        """Observe, decide, act (unless ``dry_run``) and journal one order of ``account``.
+
+        Every line logged meanwhile carries the account, the order and the case
+        (``assistant.app.logs.log_context``)."""
+        with log_context(account=account, order=order_id):
+            return self._process_order(portal, account, order_id, intent, dry_run=dry_run)
+
+    def _process_order(
+        self, portal: Portal, account: str, order_id: str, intent: Intent | None, *, dry_run: bool
+    ) -> CaseReport:
         now = self.clock()
         if dry_run:
             stored = self.journal.find_case(account, order_id)
@@ -180,13 +190,14 @@ class Runner:
         # "retries": a case whose last try failed is traced, so a second failure comes
         # with the trace that shows it; a first failure has its screenshot and HTML.
         retry = case.status is CaseStatus.FAILED
-        portal.begin_case(trace=self.trace == "always" or (self.trace == "retries" and retry))
-        try:
-            self._process(portal, case, report, now)
-        except AssistantError as exc:
-            self._fail(portal, case, report, exc, now)
-        else:
-            portal.end_case()
+        with log_context(case=case.id):
+            portal.begin_case(trace=self.trace == "always" or (self.trace == "retries" and retry))
+            try:
+                self._process(portal, case, report, now)
+            except AssistantError as exc:
+                self._fail(portal, case, report, exc, now)
+            else:
+                portal.end_case()
         return report
 
     def _process(self, portal: Portal, case: Case, report: CaseReport, now: datetime) -> None:
