@@ -79,9 +79,10 @@ def account_for(settings: Settings, username: str | None) -> Account:
     )
 
 
-def _runner(
+def runner_for(
     settings: Settings, journal: Journal, session: Session | None, configured_secrets: list[str]
 ) -> Runner:
+    """The runner of one worker: the settings' policy, clock and evidence, on ``journal``."""
     recording = session.recording if session else None
     return Runner(
         journal,
@@ -281,39 +282,59 @@ def _work_for(
             open_journal(settings.journal_location) as journal,
             PortalSet(settings, browser, logins, session) as portals,
         ):
-            runner = _runner(settings, journal, session, configured_secrets)
+            runner = runner_for(settings, journal, session, configured_secrets)
             while (job := jobs.take(prefer=portals.current)) is not None:
                 user = job.account.username
-                held = _held_back(journal, jobs, job, logins[user], runner.clock(), dry_run)
+                blocked = jobs.blocked(user)
+                held = held_back(journal, blocked, job, logins[user], runner.clock(), dry_run)
                 if held is not None:
                     emit(job, held)
                     continue
-
-                def process_job(job: Job = job) -> CaseReport:
-                    return runner.process(
-                        portals.get(job.account),
-                        job.account.username,
-                        job.order_id,
-                        job.intent,
-                        dry_run=dry_run,
-                    )
-
-                report = _guarded(browser, user, job.order_id, process_job)
+                report, alive = work_on_case(settings, journal, runner, portals, job, dry_run)
                 if isinstance(report.failure, AntiBotError):
                     # Stop the account at once: its other orders wait out the cool-down.
-                    _cool_down(journal, settings, report, report.failure, runner.clock())
                     jobs.block(user, report.failure)
-                    portals.close()
                 elif hold_blocked and report.needs_user and report.failure is not None:
                     # a human must sign in; other accounts go on
                     jobs.block(user, report.failure)
-                if report.failure is not None and not portals.still_alive():
+                if not alive:
                     jobs.close()  # the browser is gone: the other orders stay due, untried
-                elif report.browser_failed:
-                    portals.close()  # a fresh context for the next order
                 emit(job, report)
 
     return work
+
+
+def work_on_case(
+    settings: Settings,
+    journal: Journal,
+    runner: Runner,
+    portals: PortalSet,
+    job: Job,
+    dry_run: bool = False,
+) -> tuple[CaseReport, bool]:
+    """One case, the same for this process's workers and for the queue's
+    (``assistant.app.queue_worker``): the report, and whether the browser is still there.
+
+    Errors around the case (sign-in, browser) become its report; an anti-bot check starts
+    the account's cool-down and closes its context; after a browser failure the next case
+    gets a fresh context.
+    """
+    user = job.account.username
+
+    def process_job() -> CaseReport:
+        return runner.process(
+            portals.get(job.account), user, job.order_id, job.intent, dry_run=dry_run
+        )
+
+    report = _guarded(portals.browser, user, job.order_id, process_job)
+    if isinstance(report.failure, AntiBotError):
+        _cool_down(journal, settings, report, report.failure, runner.clock())
+        portals.close()
+    if report.failure is not None and not portals.still_alive():
+        return report, False
+    if report.browser_failed:
+        portals.close()  # a fresh context for the next order
+    return report, True
 
 
 def _cool_down(
@@ -338,14 +359,19 @@ def _cool_down(
 PACING_PATIENCE_S = 60.0
 
 
-def _held_back(
-    journal: Journal, jobs: JobQueue, job: Job, login: Login, now: datetime, dry_run: bool
+def held_back(
+    journal: Journal,
+    blocked: AssistantError | None,
+    job: Job,
+    login: Login,
+    now: datetime,
+    dry_run: bool = False,
 ) -> CaseReport | None:
-    """The report of a job not tried now (its account is held, or out of its hourly
-    actions), or None to go on. Nothing is opened for it; the journal says why."""
+    """The report of a job not tried now (its account is ``blocked``: held, cooling down;
+    or out of its hourly actions), or None to go on. Nothing is opened for it; the journal
+    says why."""
     user = job.account.username
     case = None if dry_run else journal.find_case(user, job.order_id)
-    blocked = jobs.blocked(user)
     if blocked is not None:
         if case is None:
             status = CaseStatus.NEEDS_USER

@@ -31,9 +31,18 @@ def run(
     max_minutes: Annotated[
         float | None, typer.Option("--max-minutes", help="Time budget; the rest waits for next run")
     ] = None,
+    queue: Annotated[
+        bool,
+        typer.Option("--queue", help="Put the due cases on the queue for the workers instead"),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """The scheduled entry point: resume every due case (safe to call from cron often)."""
+    if queue:
+        from assistant.cli.queue import enqueue_and_report
+
+        enqueue_and_report(options(ctx), orders=[], account=None, as_json=as_json)
+        return
     from assistant.app.schedule import nothing_due
     from assistant.journal.run_lock import RunLockedError, run_lock
 

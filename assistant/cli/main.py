@@ -11,7 +11,16 @@ from __future__ import annotations
 import os
 
 # Imported for their side effect: each registers its commands on `app`.
-from assistant.cli import browser, cancel, follow_up, portal, replay, session, setup  # noqa: F401
+from assistant.cli import (  # noqa: F401
+    browser,
+    cancel,
+    follow_up,
+    portal,
+    queue,
+    replay,
+    session,
+    setup,
+)
 from assistant.cli.app import app
 
 __all__ = ["app", "main"]
