@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from assistant.app.account_lock import AccountLocks
 from assistant.app.enqueue import QueuedMarks
+from assistant.app.logs import log_context
 from assistant.app.portal_set import Login, PortalSet, logins_for
 from assistant.app.queue import CASES_QUEUE, SCHEDULE_QUEUE, make_celery, redis_client
 from assistant.app.runner import CaseReport
@@ -81,7 +82,8 @@ class CaseWorker:
         Raises ``Busy`` when it should be tried again later.
         """
         try:
-            outcome = self._in_journal(case_id)
+            with log_context(account=account, case=case_id):
+                outcome = self._in_journal(case_id)
         except Busy:
             with _redis_aside("keeping the case's queued mark"):
                 self.marks.keep(case_id)
@@ -245,8 +247,11 @@ def run_worker(
         without_gossip=True,
         without_mingle=True,
     )
-    log.info("worker %s on the queue at %s", holder, _address(settings))
-    worker.start()
+    # Every line of this process says which worker wrote it (solo pool: the tasks run in
+    # this thread, so the context holds for them too).
+    with log_context(worker=holder):
+        log.info("worker %s on the queue at %s", holder, _address(settings))
+        worker.start()
     return int(worker.exitcode or 0)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import REAP_TIMEOUT, Assistant, Result
 from tests.support.portal import set_faults, wait_until
@@ -71,14 +72,21 @@ class Cluster:
     def __call__(self, *args: str, **extra: str | None) -> Result:
         return self.assistant(*args, **extra)
 
-    def open_and_enqueue(self, orders: list[str]) -> int:
-        """``enqueue --account A ORDERS`` for each account's orders; how many were queued."""
-        queued = 0
-        for account in (FIRST, SECOND):
-            own = [o for o in orders if self.portal.order_state(o)["account"] == account["email"]]
-            result = self("enqueue", "--account", account["email"], *own, "--json")
-            assert result.returncode == 0, result
-            queued += result.json()["queued"]
+    def open_cases(self, orders: list[str]) -> None:
+        """Journal the orders as new cases of their accounts, as a ``cancel`` that was
+        interrupted before it started would leave them (all due)."""
+        states = self.portal.state()
+        now = datetime.fromisoformat(states["now"])
+        with open_journal(self.journal_url) as journal:
+            for order in orders:
+                account = states["orders"][order]["account"]
+                journal.open_case(account, order, {"kind": "cancel"}, now)
+
+    def enqueue(self) -> int:
+        """``order-assistant enqueue`` (in this process: no browser); how many it queued."""
+        result = self.assistant.invoke("enqueue", "--json")
+        assert result.returncode == 0, result
+        queued: int = result.json()["queued"]
         return queued
 
     def start_worker(self, name: str, *extra: str) -> subprocess.Popen[str]:

@@ -32,9 +32,10 @@ def test_two_workers_two_accounts_every_order_once(cluster: Cluster) -> None:
     orders = [order_id(n) for n in range(40)]
     cluster.portal.reset(two_account_orders(len(orders)))
 
-    assert cluster.open_and_enqueue(orders) == 40
     cluster.start_worker("w1")
     cluster.start_worker("w2")
+    cluster.open_cases(orders)
+    assert cluster.enqueue() == 40
 
     cluster.wait_until_journaled(orders, "done_cancelled", timeout=ALL_DONE_TIMEOUT)
     logs = cluster.stop_workers()
@@ -69,10 +70,11 @@ def test_a_worker_killed_mid_case_is_finished_by_another_after_its_lease(
             }
         ],
     )
-    assert cluster.open_and_enqueue(orders) == len(orders)
     cluster.start_beat()
     cluster.start_worker("w1")
     cluster.start_worker("w2")
+    cluster.open_cases(orders)
+    assert cluster.enqueue() == len(orders)
 
     wait_until(
         lambda: len(requests_of(cluster.portal, held)) == 1,
@@ -95,12 +97,13 @@ def test_a_worker_killed_mid_case_is_finished_by_another_after_its_lease(
 
 
 def test_redis_restarted_mid_run_loses_nothing(cluster: Cluster) -> None:
-    orders = [order_id(n) for n in range(8)]
+    orders = [order_id(n) for n in range(6)]
     cluster.portal.reset(two_account_orders(len(orders)))
-    assert cluster.open_and_enqueue(orders) == len(orders)
     cluster.start_beat()
     cluster.start_worker("w1")
     cluster.start_worker("w2")
+    cluster.open_cases(orders)
+    assert cluster.enqueue() == len(orders)
 
     def some_done() -> bool:
         states = cluster.portal.state()["orders"]
@@ -120,7 +123,8 @@ def test_an_unreachable_journal_is_exit_3_and_nothing_is_done(
 ) -> None:
     orders = [order_id(n) for n in range(2)]
     cluster.portal.reset(two_account_orders(len(orders)))
-    assert cluster.open_and_enqueue(orders) == len(orders)  # waiting on the queue
+    cluster.open_cases(orders)
+    assert cluster.enqueue() == len(orders)  # waiting on the queue
     dead = f"postgresql://postgres:pg-secret-2026@127.0.0.1:{free_port()}/journal"
 
     result = cluster(command, ORDER_ASSISTANT_JOURNAL_URL=dead)
