@@ -36,9 +36,12 @@ CASES_QUEUE = "order-assistant.cases"
 SCHEDULE_QUEUE = "order-assistant.schedule"
 PROCESS_CASE = "order_assistant.process_case"
 ENQUEUE_DUE = "order_assistant.enqueue_due"
-#: A case whose account another worker holds is tried again after this long (plus up to
-#: as much again at random, so the waiting workers do not all come back together).
+#: A case whose account another worker holds is tried again after this long, twice as
+#: long at each further try up to ``BUSY_RETRY_MAX_SECONDS`` (or half a lease, if less),
+#: plus up to as much again at random so the waiting tasks do not all come back together.
+#: Usually the other worker is one case away from done; a dead one's lock lasts a lease.
 BUSY_RETRY_SECONDS = 2.0
+BUSY_RETRY_MAX_SECONDS = 30.0
 #: The beat's default period.
 BEAT_EVERY_SECONDS = 60.0
 #: How long a first connection to Redis may take before the broker counts as unreachable.
@@ -152,7 +155,7 @@ def _register_tasks(app: Celery, settings: Settings) -> None:
         try:
             return case_worker(settings).handle(case_id, account)
         except Busy as busy:
-            countdown = BUSY_RETRY_SECONDS * (1 + random.random())  # noqa: S311 (not crypto)
+            countdown = busy_countdown(settings, task.request.retries)
             log.info("case %s: %s; again in %.1f s", case_id, busy, countdown)
             raise task.retry(countdown=countdown) from None
 
@@ -191,6 +194,13 @@ def keep_our_logging() -> None:
 
 def _leave_logging_alone(**_: object) -> None:
     """Handling the signal is all it takes."""
+
+
+def busy_countdown(settings: Settings, retries: int) -> float:
+    """Seconds until a task that met a busy account (or journal) is tried again."""
+    longest = min(BUSY_RETRY_MAX_SECONDS, max(BUSY_RETRY_SECONDS, settings.lease_seconds / 2))
+    base = min(BUSY_RETRY_SECONDS * 2.0 ** min(retries, 10), longest)
+    return base * (1 + random.random())  # noqa: S311 (spreading retries, not a secret)
 
 
 def send_case(app: Celery, case_id: int, account: str) -> None:

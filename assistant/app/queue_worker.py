@@ -81,16 +81,16 @@ class CaseWorker:
 
         Raises ``Busy`` when it should be tried again later.
         """
-        try:
-            with log_context(account=account, case=case_id):
+        with log_context(account=account, case=case_id):
+            try:
                 outcome = self._in_journal(case_id)
-        except Busy:
-            with _redis_aside("keeping the case's queued mark"):
-                self.marks.keep(case_id)
-            raise
-        with _redis_aside("clearing the case's queued mark"):
-            self.marks.clear(case_id)
-        log.info("case %s (%s): %s", case_id, account, outcome)
+            except Busy:
+                with _redis_aside("keeping the case's queued mark"):
+                    self.marks.keep(case_id)
+                raise
+            with _redis_aside("clearing the case's queued mark"):
+                self.marks.clear(case_id)
+            log.info("case %s (%s): %s", case_id, account, outcome)
         return outcome
 
     def _in_journal(self, case_id: int) -> str:
