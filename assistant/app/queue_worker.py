@@ -33,9 +33,11 @@ from assistant.app.service import account_for, held_back, runner_for, work_on_ca
 from assistant.app.settings import Settings
 from assistant.app.workers import Job, launched_for
 from assistant.domain.errors import (
+    AssistantError,
     BrowserFailure,
     ConfigError,
     JournalUnavailableError,
+    PortalError,
     first_line,
 )
 from assistant.journal.store import Case, Journal, open_journal
@@ -105,7 +107,10 @@ class CaseWorker:
 
         # The browser first (the first task only), so that the lease and the account's
         # lock, which only have to outlast a case, are not spent on Chromium's start.
-        self.portals()
+        try:
+            self.portals()
+        except PortalError as exc:  # not launched, or the browser server does not answer
+            raise Busy(f"no browser ({first_line(exc)})") from None
         wall = datetime.now(UTC)  # leases are between processes: real time, never a demo's
         case = journal.lease_case(case_id, self.holder, wall, self.settings.lease_seconds)
         if case is None:
@@ -157,9 +162,15 @@ class CaseWorker:
         return self._logins
 
     def portals(self) -> PortalSet:
-        """The worker's portals, on a browser launched at the first case that needs one."""
+        """The worker's portals, on a browser launched at the first case that needs one
+        (a ``PortalError`` when it cannot be launched or reached)."""
         if self._portals is None:
-            _, browser = self._stack.enter_context(launched_for(self.settings))
+            try:
+                with browser_boundary():
+                    _, browser = self._stack.enter_context(launched_for(self.settings))
+            except AssistantError:
+                self.close()
+                raise
             self._portals = self._stack.enter_context(
                 PortalSet(self.settings, browser, self._logins_once())
             )
