@@ -254,8 +254,8 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, path))
 
     def secret_values(self) -> list[str]:
-        """Every configured password, TOTP secret, notification URL and the remote browser's
-        token, for redaction and scrubbing."""
+        """Every configured password, TOTP secret, notification URL, the remote browser's
+        token and the journal's and broker's URLs and passwords, for redaction and scrubbing."""
         accounts = [
             secret.get_secret_value()
             for account in self.all_accounts()
@@ -267,6 +267,10 @@ class Settings(BaseSettings):
         others = [session_key] if session_key else []
         if self.browser_token is not None:
             others.append(self.browser_token.get_secret_value())
+        for server in (self.journal_url, self.broker_url):
+            if server is not None:  # the URL, and its password wherever a library shows it
+                text = server.get_secret_value()
+                others += [text, *filter(None, [urlsplit(text).password])]
         return accounts + notify + others
 
     def all_accounts(self) -> list[Account]:

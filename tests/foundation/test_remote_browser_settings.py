@@ -67,3 +67,14 @@ def test_the_token_is_redacted_like_a_password() -> None:
     values = settings("ws://browsers.internal:9400").secret_values()
     assert TOKEN in values
     assert RedactSecrets(values).redact(f"connect with Bearer {TOKEN}") == "connect with Bearer ***"
+
+
+def test_the_journal_and_broker_passwords_are_redacted() -> None:
+    values = Settings(
+        journal_url=SecretStr("postgresql://oa:pg-Secret-77@db.internal:5432/orders"),
+        broker_url=SecretStr("redis://:rd-Secret-88@queue.internal:6379/0"),
+    ).secret_values()
+    line = RedactSecrets(values).redact(
+        "psycopg: password pg-Secret-77 refused; redis auth rd-Secret-88 failed"
+    )
+    assert "pg-Secret-77" not in line and "rd-Secret-88" not in line
