@@ -1,11 +1,14 @@
 # The two commands of the README, and a few helpers. Plain shell lives in scripts/.
-.PHONY: setup demo test recordings
+.PHONY: setup demo demo-distributed test recordings
 
 setup:
 	./scripts/setup.sh
 
 demo: setup
 	./scripts/demo.sh
+
+demo-distributed: setup
+	./scripts/demo_distributed.sh
 
 test:
 	./scripts/test.sh

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,14 +43,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def main() -> int:
+@contextmanager
+def mock_portal() -> Iterator[tuple[str, httpx.Client]]:
+    """The demo scenario's portal on a free port, control API on: (URL, control client)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [sys.executable, "-m", "mock_site", "--scenario", "demo", "--port", str(port), "--control-api"],
+        [
+            sys.executable,
+            "-m",
+            "mock_site",
+            "--scenario",
+            "demo",
+            "--port",
+            str(port),
+            "--control-api",
+        ],
         stdout=subprocess.DEVNULL,
     )
-    data_dir = Path(tempfile.mkdtemp(prefix="order-assistant-demo-"))
     try:
         control = httpx.Client(base_url=url, timeout=10)
         for _ in range(100):
@@ -57,48 +69,70 @@ def main() -> int:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        env = {
-            **os.environ,
-            "ORDER_ASSISTANT_PORTAL_URL": url,
-            "ORDER_ASSISTANT_USERNAME": "buyer@example.com",
-            "ORDER_ASSISTANT_PASSWORD": "demo-pass-2026",
-            "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
-            "ORDER_ASSISTANT_CONFIG": str(data_dir / "none.toml"),
-            # A key of the demo's own for its saved sign-in (no keyring on most servers).
-            "ORDER_ASSISTANT_SESSION_KEY": new_key(),
-            # The bundled portal is no marketplace: a light pace keeps the demo short
-            # (a real portal gets the defaults: 3-5 s between actions, 240 an hour).
-            "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0.3",
-            "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0.3",
-        }
-
-        def assistant(*args: str) -> int:
-            env["ORDER_ASSISTANT_NOW"] = control.get("/__mock__/state").json()["now"]
-            print(f"\n$ order-assistant {' '.join(args)}   (portal time {env['ORDER_ASSISTANT_NOW']})")
-            return subprocess.run([*CLI, *args], env=env, check=False).returncode
-
-        print(f"mock portal at {url}/orders (demo scenario); journal in {data_dir}")
-        for order_id, what in ORDERS.items():
-            print(f"  {order_id}: {what}")
-        assistant("cancel", *ORDERS)
-        elapsed = 0
-        for day in FOLLOW_UP_DAYS:
-            control.post("/__mock__/clock", json={"days": day - elapsed}).raise_for_status()
-            elapsed = day
-            assistant("run")
-        print("\nFinal report:")
-        assistant("status")
-        state = control.get("/__mock__/state").json()
-        print("\nWhat the portal recorded (its own state):")
-        for order_id in ORDERS:
-            order = state["orders"][order_id]
-            requests = len(order.get("cancellation_requests", []))
-            messages = sum(1 for m in order.get("messages", []) if m["author"] == "buyer")
-            print(f"  {order_id}: {order['label']:<24} requests={requests} buyer messages={messages}")
-        return 0
+        yield url, control
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def demo_env(url: str, data_dir: Path) -> dict[str, str]:
+    """The assistant's settings for the demo portal (no config file, a key of its own)."""
+    return {
+        **os.environ,
+        "ORDER_ASSISTANT_PORTAL_URL": url,
+        "ORDER_ASSISTANT_USERNAME": "buyer@example.com",
+        "ORDER_ASSISTANT_PASSWORD": "demo-pass-2026",
+        "ORDER_ASSISTANT_DATA_DIR": str(data_dir),
+        "ORDER_ASSISTANT_CONFIG": str(data_dir / "none.toml"),
+        # A key of the demo's own for its saved sign-in (no keyring on most servers).
+        "ORDER_ASSISTANT_SESSION_KEY": new_key(),
+        # The bundled portal is no marketplace: a light pace keeps the demo short
+        # (a real portal gets the defaults: 3-5 s between actions, 240 an hour).
+        "ORDER_ASSISTANT_PACING__MIN_SECONDS": "0.3",
+        "ORDER_ASSISTANT_PACING__JITTER_SECONDS": "0.3",
+    }
+
+
+def print_orders() -> None:
+    for order_id, what in ORDERS.items():
+        print(f"  {order_id}: {what}")
+
+
+def print_portal_record(control: httpx.Client) -> None:
+    """What the portal itself recorded: one request per order, one message per case."""
+    state = control.get("/__mock__/state").json()
+    print("\nWhat the portal recorded (its own state):")
+    for order_id in ORDERS:
+        order = state["orders"][order_id]
+        requests = len(order.get("cancellation_requests", []))
+        messages = sum(1 for m in order.get("messages", []) if m["author"] == "buyer")
+        print(f"  {order_id}: {order['label']:<24} requests={requests} buyer messages={messages}")
+
+
+def main() -> int:
+    data_dir = Path(tempfile.mkdtemp(prefix="order-assistant-demo-"))
+    try:
+        with mock_portal() as (url, control):
+            env = demo_env(url, data_dir)
+
+            def assistant(*args: str) -> int:
+                now = env["ORDER_ASSISTANT_NOW"] = control.get("/__mock__/state").json()["now"]
+                print(f"\n$ order-assistant {' '.join(args)}   (portal time {now})")
+                return subprocess.run([*CLI, *args], env=env, check=False).returncode
+
+            print(f"mock portal at {url}/orders (demo scenario); journal in {data_dir}")
+            print_orders()
+            assistant("cancel", *ORDERS)
+            elapsed = 0
+            for day in FOLLOW_UP_DAYS:
+                control.post("/__mock__/clock", json={"days": day - elapsed}).raise_for_status()
+                elapsed = day
+                assistant("run")
+            print("\nFinal report:")
+            assistant("status")
+            print_portal_record(control)
+        return 0
+    finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
