@@ -69,6 +69,8 @@ class Outcome:
     stderr: str
     seconds: float
     killed: bool = False
+    #: Whether a journal existed when the command started (`run` never creates one).
+    journal_before: bool = True
 
 
 @dataclass
@@ -199,6 +201,7 @@ class CaseRun:
         """Run a command (``-v``: the flow logs the cancel dialog's steps), SIGKILLing it
         (and its browser) at the step's kill point; then check its planned faults and kill."""
         before = JournalView.read(self.cli.journal_path, may_be_empty=True)
+        journal_before = self.cli.journal_path.exists()
         started = time.monotonic()
         process = self.cli.start(*step.command, "--json", "-v")
         out: list[str] = []
@@ -222,7 +225,13 @@ class CaseRun:
             reader.join(timeout=10)
         stdout, stderr = "".join(out), "".join(err)
         outcome = Outcome(
-            step.command, process.returncode, stdout, stderr, time.monotonic() - started, killed
+            step.command,
+            process.returncode,
+            stdout,
+            stderr,
+            time.monotonic() - started,
+            killed,
+            journal_before,
         )
         self.figures.commands += 1
         if killed:
@@ -316,7 +325,10 @@ class CaseRun:
     def check(self, outcome: Outcome) -> bool:
         """The invariants after a command; True when the journal is healthy (no failed case)."""
         state = self.server.state()
-        journal = JournalView.read(self.cli.journal_path, may_be_empty=outcome.killed)
+        # No journal yet is right after a command killed before it wrote one, and after a
+        # `run` that found none (it has nothing to do and creates nothing).
+        untouched = outcome.command[0] == "run" and not outcome.journal_before
+        journal = JournalView.read(self.cli.journal_path, may_be_empty=outcome.killed or untouched)
         what = " ".join(outcome.command)
         for problem in [
             *journal.problems,
