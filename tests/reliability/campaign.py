@@ -20,6 +20,7 @@ its machine) and resumed by the same command, and its figures are those of the w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -53,6 +54,7 @@ from tests.reliability.invariants import (
 )
 from tests.support.cli import COMMAND_TIMEOUT, SHORT_PAGE_TIMEOUT, Assistant, kill_tree
 from tests.support.portal import set_faults
+from tests.support.servers import PostgresServer, postgres_server
 
 MAX_RECOVERY_RUNS = 3
 #: Fault-free runs an asked order may take to reach its expected next state.
@@ -186,7 +188,9 @@ class Figures:
 class CaseRun:
     """Runs one generated case against a mock portal, collecting figures and violations."""
 
-    def __init__(self, server: MockPortal, spec: CaseSpec, data_dir: Path) -> None:
+    def __init__(
+        self, server: MockPortal, spec: CaseSpec, data_dir: Path, journal_url: str | None = None
+    ) -> None:
         self.server = server
         self.spec = spec
         self.data_dir = data_dir
@@ -194,14 +198,19 @@ class CaseRun:
         self.cli = Assistant(
             server, data_dir / "data", list(spec.scenario["accounts"]), dict(SHORT_PAGE_TIMEOUT)
         )
+        #: The journal the commands write: the SQLite file, or a PostgreSQL database.
+        self.journal: Path | str = self.cli.journal_path
+        if journal_url is not None:
+            self.cli.env["ORDER_ASSISTANT_JOURNAL_URL"] = journal_url
+            self.journal = journal_url
         self.log: list[str] = []
 
     # -- the CLI ---------------------------------------------------------------------------
     def command(self, step: Step) -> Outcome:
         """Run a command (``-v``: the flow logs the cancel dialog's steps), SIGKILLing it
         (and its browser) at the step's kill point; then check its planned faults and kill."""
-        before = JournalView.read(self.cli.journal_path, may_be_empty=True)
-        journal_before = self.cli.journal_path.exists()
+        before = JournalView.read(self.journal, may_be_empty=True)
+        journal_before = _journal_exists(self.journal)
         started = time.monotonic()
         process = self.cli.start(*step.command, "--json", "-v")
         out: list[str] = []
@@ -276,7 +285,7 @@ class CaseRun:
         at a point the command was planned to reach that did not happen, is a violation.
         A random-moment kill may come after the command ended: counted, not a violation.
         """
-        after = JournalView.read(self.cli.journal_path, may_be_empty=True)
+        after = JournalView.read(self.journal, may_be_empty=True)
         events = {e["id"] for e in before.events}
         attempts = {a["id"] for a in before.attempts}
         new = [a for a in after.attempts if a["id"] not in attempts]
@@ -328,7 +337,7 @@ class CaseRun:
         # No journal yet is right after a command killed before it wrote one, and after a
         # `run` that found none (it has nothing to do and creates nothing).
         untouched = outcome.command[0] == "run" and not outcome.journal_before
-        journal = JournalView.read(self.cli.journal_path, may_be_empty=outcome.killed or untouched)
+        journal = JournalView.read(self.journal, may_be_empty=outcome.killed or untouched)
         what = " ".join(outcome.command)
         for problem in [
             *journal.problems,
@@ -375,7 +384,7 @@ class CaseRun:
         for clean in range(CLEAN_RUNS):
             final = self.command(Step(("run",)))
             self.check(final)
-            journal = JournalView.read(self.cli.journal_path)
+            journal = JournalView.read(self.journal)
             progress = check_progress(self.server.state(), journal, self.spec.asked_ids)
             if not progress:
                 break
@@ -405,7 +414,7 @@ class CaseRun:
         wrote anything (Python still starting) has simply not happened.
         """
         account, ids = step.command[2], step.command[3:]
-        journal = JournalView.read(self.cli.journal_path, may_be_empty=True)
+        journal = JournalView.read(self.journal, may_be_empty=True)
         known = {c["order_id"] for c in journal.cases if c["account"] == account}
         missing = [i for i in ids if i not in known]
         if missing:
@@ -439,11 +448,25 @@ def start_portal(skin: str) -> MockPortal:
     )
 
 
-def run_case(server: MockPortal, seed: int) -> tuple[Figures, list[str]]:
-    """One seed, in a fresh data dir; returns its figures and its command log."""
+def _journal_exists(journal: Path | str) -> bool:
+    """Whether a command has created the journal (the file, or the database's tables)."""
+    if isinstance(journal, Path):
+        return journal.exists()
+    import psycopg
+
+    with psycopg.connect(journal) as db:
+        row = db.execute("SELECT to_regclass('cases') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def run_case(
+    server: MockPortal, seed: int, postgres: PostgresServer | None = None
+) -> tuple[Figures, list[str]]:
+    """One seed, in a fresh data dir (and with ``postgres``, a fresh database of it as the
+    journal); returns its figures and its command log."""
     spec = generate(seed)
     with tempfile.TemporaryDirectory(prefix=f"campaign-{seed}-") as tmp:
-        case = CaseRun(server, spec, Path(tmp))
+        case = CaseRun(server, spec, Path(tmp), postgres.database() if postgres else None)
         figures = case.run()
         return figures, case.log
 
@@ -480,6 +503,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="cases run side by side")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument(
+        "--journal",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="the journal the commands use: the SQLite file, or a private PostgreSQL "
+        "(a fresh database per seed)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         help="JSON-lines file each finished seed is appended to; seeds already in it are "
@@ -499,7 +529,21 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     lock = threading.Lock()
+    with contextlib.ExitStack() as servers:
+        postgres = servers.enter_context(postgres_server()) if args.journal == "postgres" else None
+        return _run_seeds(args, queue, total, lock, postgres, started, done, seconds_before)
 
+
+def _run_seeds(
+    args: argparse.Namespace,
+    queue: list[int],
+    total: Figures,
+    lock: threading.Lock,
+    postgres: PostgresServer | None,
+    started: float,
+    done: dict[int, float],
+    seconds_before: float,
+) -> int:
     def worker() -> None:
         portals: dict[str, MockPortal] = {}  # one per worker and skin: never shared
         try:
@@ -512,7 +556,7 @@ def main(argv: list[str] | None = None) -> int:
                 if skin not in portals:
                     portals[skin] = start_portal(skin)
                 began = time.monotonic()
-                figures, log = run_case(portals[skin], seed)
+                figures, log = run_case(portals[skin], seed, postgres)
                 with lock:
                     total.merge(figures, skin)
                     if args.results:

@@ -46,12 +46,15 @@ class JournalView:
     problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def read(cls, path: Path, *, may_be_empty: bool = False) -> JournalView:
+    def read(cls, path: Path | str, *, may_be_empty: bool = False) -> JournalView:
         """Read the journal; ``may_be_empty``: the last command was killed (or none ran).
 
         Only then may a missing file, or one without tables (killed before the first
-        migration committed), read as an empty journal.
+        migration committed), read as an empty journal. ``path`` may be a PostgreSQL URL
+        (the campaign's ``--journal postgres``): the same rows, read with psycopg.
         """
+        if isinstance(path, str):
+            return cls._read_postgres(path, may_be_empty=may_be_empty)
         if not path.exists():
             return cls([], [], problems=[] if may_be_empty else [f"no journal at {path}"])
         try:
@@ -85,6 +88,47 @@ class JournalView:
         finally:
             db.close()
         return cls(cases, attempts, events)
+
+    @classmethod
+    def _read_postgres(cls, url: str, *, may_be_empty: bool) -> JournalView:
+        """The same view of a PostgreSQL journal: times as ISO text, as SQLite stores them."""
+        import psycopg
+        from psycopg.rows import dict_row
+
+        try:
+            db = psycopg.connect(url, row_factory=dict_row, connect_timeout=10)
+        except psycopg.Error as exc:
+            return cls([], [], problems=[f"the journal cannot be opened: {exc}"])
+        try:
+            present = db.execute("SELECT to_regclass('cases') IS NOT NULL AS t").fetchone()
+            if not (present and present["t"]):
+                if may_be_empty:  # killed before the first migration committed
+                    return cls([], [])
+                return cls([], [], problems=["the journal has no tables"])
+            cases = [_iso_times(r) for r in db.execute("SELECT * FROM cases ORDER BY id")]
+            attempts = [
+                {**_iso_times(r), "payload": json.loads(r["payload"])}
+                for r in db.execute(
+                    "SELECT a.*, c.order_id FROM attempts a JOIN cases c ON c.id = a.case_id"
+                    " ORDER BY a.id"
+                )
+            ]
+            events = [
+                {**_iso_times(r), "payload": json.loads(r["payload"])}
+                for r in db.execute(
+                    "SELECT e.*, c.order_id FROM events e JOIN cases c ON c.id = e.case_id"
+                    " ORDER BY e.id"
+                )
+            ]
+        except (psycopg.Error, ValueError) as exc:
+            return cls([], [], problems=[f"the journal cannot be read: {exc}"])
+        finally:
+            db.close()
+        return cls(cases, attempts, events)
+
+
+def _iso_times(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
 
 
 def _tables(db: sqlite3.Connection) -> list[str]:

@@ -24,6 +24,7 @@ from tests.reliability.generate import (
     generate,
 )
 from tests.reliability.invariants import JournalView
+from tests.support.servers import PostgresServer
 
 #: Chosen (greedily, from generation alone) so that between them they plan every fault
 #: kind and every kill point on both markup families (accessible; real in en and es):
@@ -54,6 +55,28 @@ def test_campaign_seed_keeps_every_invariant(portals: dict[str, MockPortal], see
     assert figures.violations == [], context
     assert not figures.unreached, f"planned but not reached: {figures.unreached}\n{context}"
     assert figures.commands >= len(generate(seed).steps) + 1
+    planned_kills = [s.kill for s in generate(seed).steps if s.kill]
+    assert sorted(figures.kills.elements()) == sorted(planned_kills), context
+
+
+#: A CI seed of the real markup (its faults, three kills) again with the
+#: commands on a PostgreSQL journal (issue 17): the same invariants, read with psycopg.
+POSTGRES_SEEDS = (1106,)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", POSTGRES_SEEDS)
+def test_campaign_seed_on_the_postgres_journal(
+    portals: dict[str, MockPortal], postgres_cluster: PostgresServer, seed: int
+) -> None:
+    skin = generate(seed).skin
+    if skin not in portals:
+        portals[skin] = start_portal(skin)
+    figures, log = run_case(portals[skin], seed, postgres_cluster)
+    context = "\n".join([*figures.violations, "--- commands", *log])
+    assert figures.violations == [], context
+    assert not figures.unreached, f"planned but not reached: {figures.unreached}\n{context}"
     planned_kills = [s.kill for s in generate(seed).steps if s.kill]
     assert sorted(figures.kills.elements()) == sorted(planned_kills), context
 
