@@ -102,25 +102,55 @@ class Pacer:
         """Wait for the account's next slot, then take it (``what``: for the log); the
         seconds waited.
 
-        The slot is reserved under the lock and slept for outside it: two workers of one
-        account get slots one interval apart, neither holds the other up while sleeping.
+        In one process a slot is taken when it has come, under the lock, and slept for
+        outside it: a worker that wakes late on a busy machine moves the next worker's slot
+        with it, so no two actions are closer than ``min_seconds`` however late either is,
+        and neither worker holds the other up while sleeping. Across processes the shared
+        store hands out slots ahead (``_wait_shared``).
         """
         if self.pace.off and self.store is None:
             return 0.0
+        if self.store is not None:
+            return self._wait_shared(what)
+        jitter: float | None = None  # drawn once per gap: a steady target
+        slept = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                if jitter is None and self._last is not None:
+                    jitter = self._jitter(self.pace.jitter_seconds)
+                at = self._next_slot(now, jitter or 0.0)
+                if at <= now:
+                    self._last = now
+                    self._hour.append(now)
+                    self.waited += slept
+                    break
+            if not slept:
+                self._tell(at - now, what)
+            self._sleep(at - now)
+            slept += at - now
+        self._record(now)  # journaled as it is taken, before the action
+        return slept
+
+    def _wait_shared(self, what: str) -> float:
         with self._lock:
             now = self._clock()
-            at = self._next_slot(now) if self.store is None else self._shared_slot(now)
+            at = self._shared_slot(now)
             self._last = at
             self._hour.append(at)
             self.waited += max(at - now, 0.0)
         self._record(at)
         pause = at - self._clock()  # not from ``now``: reserving may have taken a moment
         if pause > 0:
-            # Far ahead (the hourly cap, a busy portal) is worth telling; seconds are not.
-            level = logging.INFO if pause > FAR_AHEAD_S else logging.DEBUG
-            log.log(level, "pacing: %.2f s before %s", pause, what)
+            self._tell(pause, what)
             self._sleep(pause)
         return max(at - now, 0.0)
+
+    @staticmethod
+    def _tell(pause: float, what: str) -> None:
+        # Far ahead (the hourly cap, a busy portal) is worth telling; seconds are not.
+        level = logging.INFO if pause > FAR_AHEAD_S else logging.DEBUG
+        log.log(level, "pacing: %.2f s before %s", pause, what)
 
     def room(self, actions: int) -> float:
         """Seconds until ``actions`` more actions fit in the hourly cap (0: they fit now)."""

@@ -137,7 +137,7 @@ def test_history_older_than_an_hour_does_not_count() -> None:
     assert recorded == [10_000.0] and fake.slept == []
 
 
-def test_record_is_told_each_slot_time_before_the_sleep() -> None:
+def test_record_is_told_each_slot_time_as_it_is_taken() -> None:
     fake = FakeTime()
     seen: list[tuple[float, float]] = []  # (slot, clock when told)
     pacer = Pacer(
@@ -149,8 +149,8 @@ def test_record_is_told_each_slot_time_before_the_sleep() -> None:
     )
     for n in range(3):
         pacer.wait(f"page {n}")
-    # Journaled as soon as reserved: a run killed during the sleep still counts it.
-    assert seen == [(1000.0, 1000.0), (1004.0, 1000.0), (1008.0, 1004.0)]
+    # Journaled as it is taken, before the action: a run killed then still counts it.
+    assert seen == [(1000.0, 1000.0), (1004.0, 1004.0), (1008.0, 1008.0)]
 
 
 def test_room_is_zero_while_the_actions_fit() -> None:
@@ -183,53 +183,30 @@ def test_room_without_an_hourly_cap_is_zero() -> None:
     assert pacer.room(1_000_000) == 0.0
 
 
-def test_two_threads_sharing_a_pacer_get_distinct_slots_min_seconds_apart() -> None:
-    lock = threading.Lock()
-    now = [START]  # never moves: each slot is reserved against the last one
-    slept: list[float] = []
-    recorded: list[float] = []
-
-    def clock() -> float:
-        with lock:
-            return now[0]
-
-    def sleep(seconds: float) -> None:
-        with lock:
-            slept.append(seconds)
-
-    def record(at: float) -> None:
-        with lock:
-            recorded.append(at)
-
-    pacer = Pacer(
-        Pace(min_seconds=1.5, jitter_seconds=0.5),
-        record=record,
-        clock=clock,
-        sleep=sleep,
-        jitter=lambda most: most,
-    )
-    per_thread = 25
+def test_two_threads_sharing_a_pacer_act_min_seconds_apart_however_late_they_wake() -> None:
+    """Real threads on the real clock: each slot is taken when it has come, so two actions
+    are never closer than ``min_seconds``, even when a thread wakes late (here: one thread
+    dawdles after some of its waits, as a loaded machine makes it)."""
+    taken: list[float] = []  # the times the slots were taken (list.append is atomic)
+    pacer = Pacer(Pace(min_seconds=0.02), record=taken.append, jitter=lambda most: 0.0)
     barrier = threading.Barrier(2)
 
     def worker(name: str) -> None:
         barrier.wait()
-        for n in range(per_thread):
+        for n in range(15):
             pacer.wait(f"{name} page {n}")
+            if name == "slow" and n % 3 == 0:
+                time.sleep(0.015)  # allowed: the late waker this test is about
 
-    threads = [threading.Thread(target=worker, args=(name,)) for name in ("a", "b")]
+    threads = [threading.Thread(target=worker, args=(name,)) for name in ("fast", "slow")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
     assert not any(thread.is_alive() for thread in threads)
-
-    slots = 2 * per_thread
-    assert sorted(recorded) == [START + 2.0 * n for n in range(slots)]
-    assert sorted(slept) == [2.0 * n for n in range(1, slots)]
-
-
-# -- the pacer of an account, from the settings and the journal -----------------------------
-
+    assert len(taken) == 30
+    gaps = [b - a for a, b in zip(sorted(taken), sorted(taken)[1:], strict=False)]
+    assert min(gaps) >= 0.02 - 1e-9, sorted(gaps)[:3]
 
 def settings_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pacing: Pacing) -> Settings:
     monkeypatch.setenv("ORDER_ASSISTANT_CONFIG", str(tmp_path / "no-config.toml"))
