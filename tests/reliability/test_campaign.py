@@ -10,13 +10,14 @@ code: ``python -m benchmarks.soak --cases 1000 --workers 2``.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mock_site.server import MockPortal
-from tests.reliability.campaign import run_case, start_portal
+from tests.reliability.campaign import Figures, run_case, start_portal
 from tests.reliability.generate import (
     KILL_POINTS,
     REQUIRED_FAULTS,
@@ -53,10 +54,19 @@ def test_campaign_seed_keeps_every_invariant(portals: dict[str, MockPortal], see
     figures, log = run_case(portals[skin], seed)
     context = "\n".join([*figures.violations, "--- commands", *log])
     assert figures.violations == [], context
-    assert not figures.unreached, f"planned but not reached: {figures.unreached}\n{context}"
+    assert_plan_carried_out(figures, seed, context)
     assert figures.commands >= len(generate(seed).steps) + 1
-    planned_kills = [s.kill for s in generate(seed).steps if s.kill]
-    assert sorted(figures.kills.elements()) == sorted(planned_kills), context
+
+
+def assert_plan_carried_out(figures: Figures, seed: int, context: str) -> None:
+    """Each planned fault fired and each planned kill happened; only a kill at a random
+    moment may miss a command that ended sooner (how soon depends on the machine)."""
+    unreached = Counter(figures.unreached)
+    random_missed = unreached.pop("kill:random", 0)
+    assert not unreached, f"planned but not reached: {unreached}\n{context}"
+    planned_kills = Counter(s.kill for s in generate(seed).steps if s.kill)
+    planned_kills["random"] -= random_missed
+    assert figures.kills == +planned_kills, context
 
 
 #: A CI seed of the real markup (its faults, three kills) again with the
@@ -76,9 +86,7 @@ def test_campaign_seed_on_the_postgres_journal(
     figures, log = run_case(portals[skin], seed, postgres_cluster)
     context = "\n".join([*figures.violations, "--- commands", *log])
     assert figures.violations == [], context
-    assert not figures.unreached, f"planned but not reached: {figures.unreached}\n{context}"
-    planned_kills = [s.kill for s in generate(seed).steps if s.kill]
-    assert sorted(figures.kills.elements()) == sorted(planned_kills), context
+    assert_plan_carried_out(figures, seed, context)
 
 
 def test_the_ci_seeds_cover_every_fault_kind_and_kill_point() -> None:
