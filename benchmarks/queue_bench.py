@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,15 +146,50 @@ def embedded_run(portal: PortalProcess, pairs: list[tuple[str, str]], contexts: 
             )
             seconds = time.perf_counter() - started
         cpu = _cpu(sampler, me, {})
-    wrong = check_portal(portal, pairs)
-    assert wrong == 0, f"{wrong} orders not cancelled exactly once"
+        wrong = check_portal(portal, pairs)
+        assert wrong == 0, f"{wrong} orders not cancelled exactly once"
+        figure = Figure(
+            "run (SQLite)",
+            contexts,
+            len(pairs),
+            round(seconds, 1),
+            round(len(pairs) / seconds * 60, 1),
+            round(cpu / len(pairs), 2),
+            round(sampler.peak_pss / 2**20),
+        )
+        if contexts == 1:
+            FOLLOW_UPS.append(follow_up(portal, env, Path(tmp) / "journal.sqlite3"))
+    return figure
+
+
+#: The follow-up figure, measured once (``run`` at 1 context, a day later).
+FOLLOW_UPS: list[Figure] = []
+
+
+def follow_up(portal: PortalProcess, env: dict[str, str], journal: Path) -> Figure:
+    """A day later, ``run`` again: the requests' cases are due for their daily check (the
+    seller's answer; none yet), as every waiting case is each day until it closes."""
+    from assistant.journal.store import open_journal
+
+    portal.control.post("/__mock__/clock", json={"days": 1}).raise_for_status()
+    later = NOW + timedelta(days=1)
+    with open_journal(journal) as opened:
+        due = len(opened.due_cases(later))
+    env = {**env, "ORDER_ASSISTANT_NOW": later.isoformat()}
+    me = os.getpid()
+    with procstat.Sampler(root=me, exclude=(portal.pid,)) as sampler:
+        started = time.perf_counter()
+        subprocess.run(
+            [*CLI, "run", "--max-minutes", "60"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        seconds = time.perf_counter() - started
     return Figure(
-        "run (SQLite)",
-        contexts,
-        len(pairs),
+        "follow-up check (run)",
+        1,
+        due,
         round(seconds, 1),
-        round(len(pairs) / seconds * 60, 1),
-        round(cpu / len(pairs), 2),
+        round(due / seconds * 60, 1),
+        round(_cpu(sampler, me, {}) / max(due, 1), 2),
         round(sampler.peak_pss / 2**20),
     )
 
@@ -305,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         for contexts in (1, 2):
             figures.append(embedded_run(portal, pairs, contexts))
             print(figures[-1], file=sys.stderr, flush=True)
+        figures += FOLLOW_UPS
         for count in args.workers:
             figure, noop = queued_run(portal, redis, postgres, pairs, count)
             figures.append(figure)
