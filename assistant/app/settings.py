@@ -96,9 +96,10 @@ class Pacing(BaseModel):
     #: accounts and workers together, spread evenly (one every 60/N seconds, so no minute
     #: ever holds more). The portal sees every account of a deployment from the same few
     #: machines: many accounts each at a person's pace still add up to a flood from one
-    #: place. 60 (one a second) is about four accounts at full pace at once and is enough
-    #: for 10,000 orders a day (six actions each: 42 a minute); 0: no portal limit. One
-    #: process (the embedded default) paces its accounts alone, as before.
+    #: place. 60 (one a second) is about four accounts at full pace at once, about 86,000
+    #: actions a day: some 4,000 orders a day with their follow-up checks (docs/scale-out.md,
+    #: "Capacity plan"); raise it for more. 0: no portal limit. One process (the embedded
+    #: default) paces its accounts alone, as before.
     portal_per_minute: int = Field(default=60, ge=0, le=6_000)
 
 
