@@ -242,10 +242,12 @@ def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
     out, err = process.communicate(timeout=COMMAND_TIMEOUT)
 
     assert process.returncode == 130, (out, err)
-    assert f"interrupted after {contexts} of 4 order(s)" in err, err
-    assert "order-assistant run" in err and "Traceback" not in err, err
     started = [o for o in PAID if requests_of(portal, o)]
-    assert len(started) == contexts
+    # Usually the ones in flight; a machine that stalled the poll past an answer may have
+    # begun the next order by then: it is under way too, and finishes.
+    assert contexts <= len(started) < len(PAID), started
+    assert f"interrupted after {len(started)} of 4 order(s)" in err, err
+    assert "order-assistant run" in err and "Traceback" not in err, err
     for order in started:  # finished: the request confirmed, the seller messaged
         assert assistant.case_status(order) == "waiting_seller"
         assert len(buyer_messages(portal, order)) == 1
