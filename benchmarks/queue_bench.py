@@ -126,8 +126,11 @@ def check_portal(portal: PortalProcess, pairs: list[tuple[str, str]]) -> int:
     )
 
 
-def embedded_run(portal: PortalProcess, pairs: list[tuple[str, str]], contexts: int) -> Figure:
-    """``order-assistant run`` on a SQLite journal of the same due cases."""
+def embedded_run(
+    portal: PortalProcess, pairs: list[tuple[str, str]], contexts: int
+) -> tuple[Figure, Figure | None]:
+    """``order-assistant run`` on a SQLite journal of the same due cases; at 1 context,
+    also the follow-up checks a day later."""
     data, _ = scenario(len(pairs))
     portal.reset(data)
     with tempfile.TemporaryDirectory(prefix="oa-bench-run-") as tmp:
@@ -138,32 +141,11 @@ def embedded_run(portal: PortalProcess, pairs: list[tuple[str, str]], contexts: 
             ORDER_ASSISTANT_MIN_ORDERS_PER_CONTEXT="1",
         )
         open_cases(Path(tmp) / "journal.sqlite3", pairs)
-        me = os.getpid()
-        with procstat.Sampler(root=me, exclude=(portal.pid,)) as sampler:
-            started = time.perf_counter()
-            subprocess.run(
-                [*CLI, "run", "--max-minutes", "60"], env=env, check=True, stdout=subprocess.DEVNULL
-            )
-            seconds = time.perf_counter() - started
-        cpu = _cpu(sampler, me, {})
+        figure = timed_run(portal, env, "run (SQLite)", contexts, len(pairs))
         wrong = check_portal(portal, pairs)
         assert wrong == 0, f"{wrong} orders not cancelled exactly once"
-        figure = Figure(
-            "run (SQLite)",
-            contexts,
-            len(pairs),
-            round(seconds, 1),
-            round(len(pairs) / seconds * 60, 1),
-            round(cpu / len(pairs), 2),
-            round(sampler.peak_pss / 2**20),
-        )
-        if contexts == 1:
-            FOLLOW_UPS.append(follow_up(portal, env, Path(tmp) / "journal.sqlite3"))
-    return figure
-
-
-#: The follow-up figure, measured once (``run`` at 1 context, a day later).
-FOLLOW_UPS: list[Figure] = []
+        later = follow_up(portal, env, Path(tmp) / "journal.sqlite3") if contexts == 1 else None
+    return figure, later
 
 
 def follow_up(portal: PortalProcess, env: dict[str, str], journal: Path) -> Figure:
@@ -176,6 +158,13 @@ def follow_up(portal: PortalProcess, env: dict[str, str], journal: Path) -> Figu
     with open_journal(journal) as opened:
         due = len(opened.due_cases(later))
     env = {**env, "ORDER_ASSISTANT_NOW": later.isoformat()}
+    return timed_run(portal, env, "follow-up check (run)", 1, due)
+
+
+def timed_run(
+    portal: PortalProcess, env: dict[str, str], mode: str, processes: int, cases: int
+) -> Figure:
+    """``order-assistant run`` as a whole process: its time, CPU per case and peak PSS."""
     me = os.getpid()
     with procstat.Sampler(root=me, exclude=(portal.pid,)) as sampler:
         started = time.perf_counter()
@@ -184,12 +173,12 @@ def follow_up(portal: PortalProcess, env: dict[str, str], journal: Path) -> Figu
         )
         seconds = time.perf_counter() - started
     return Figure(
-        "follow-up check (run)",
-        1,
-        due,
+        mode,
+        processes,
+        cases,
         round(seconds, 1),
-        round(due / seconds * 60, 1),
-        round(_cpu(sampler, me, {}) / max(due, 1), 2),
+        round(cases / seconds * 60, 1),
+        round(_cpu(sampler, me, {}) / max(cases, 1), 2),
         round(sampler.peak_pss / 2**20),
     )
 
@@ -337,10 +326,13 @@ def main(argv: list[str] | None = None) -> int:
     figures: list[Figure] = []
     overhead: float | None = None
     with redis_server() as redis, postgres_server() as postgres, PortalProcess(data) as portal:
+        follow_ups = []
         for contexts in (1, 2):
-            figures.append(embedded_run(portal, pairs, contexts))
-            print(figures[-1], file=sys.stderr, flush=True)
-        figures += FOLLOW_UPS
+            figure, later = embedded_run(portal, pairs, contexts)
+            figures.append(figure)
+            follow_ups += [later] if later is not None else []
+            print(figure, file=sys.stderr, flush=True)
+        figures += follow_ups
         for count in args.workers:
             figure, noop = queued_run(portal, redis, postgres, pairs, count)
             figures.append(figure)
