@@ -43,5 +43,5 @@ echo "== mypy" >&2
 echo "== pytest" >&2
 # No `|| true` anywhere: exit code 5 (no tests collected) must fail the run too.
 "$VENV/bin/python" -m pytest -n "${PYTEST_WORKERS:-2}" \
-    --tracing retain-on-failure --screenshot only-on-failure \
+    --tracing retain-on-failure --screenshot only-on-failure --durations 30 \
     --output artifacts/test-results "$@"
