@@ -8,6 +8,8 @@ Why Redis and not a PostgreSQL advisory lock: the broker is there for every queu
 whichever journal it writes (SQLite on one machine, PostgreSQL across machines), and a
 key with a time-to-live frees itself when its worker is killed, after the same wait as
 the case's lease (``lease_seconds``), with no connection held open for it meanwhile.
+While the worker is alive it renews the lock (``renew``, from
+``assistant.app.lease_heartbeat``), so the time-to-live need not outlast a case.
 The value names the holder, so a worker takes its own lock again at once (its next case
 of the same account) and never frees another's.
 """
@@ -39,6 +41,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# Give the lock another full time-to-live only if it is still ours: a lock that expired
+# (and may have been taken since) is never extended, nor taken back, by a renewal.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 
 def lock_key(account: str) -> str:
@@ -55,6 +65,7 @@ class AccountLocks:
         self.ttl_ms = max(1, int(ttl_seconds * 1000))
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
+        self._renew = client.register_script(_RENEW)
 
     def acquire(self, account: str) -> str | None:
         """Take ``account`` for ``ttl_seconds``: None when taken, else who holds it."""
@@ -65,6 +76,12 @@ class AccountLocks:
     def release(self, account: str) -> None:
         """Give ``account`` back, if this worker still holds it."""
         self._release(keys=[lock_key(account)], args=[self.holder])
+
+    def renew(self, account: str) -> bool:
+        """Hold ``account`` another ``ttl_seconds`` from now; False if this worker no
+        longer holds it (expired, or taken by another worker since)."""
+        renewed = self._renew(keys=[lock_key(account)], args=[self.holder, self.ttl_ms])
+        return bool(renewed)
 
     def holder_of(self, account: str) -> str | None:
         """Who holds ``account`` now (None: nobody)."""

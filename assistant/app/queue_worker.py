@@ -9,6 +9,9 @@ case (``service.held_back`` and ``service.work_on_case``), inside two guards:
   worker holds, or for a closed or no longer due case, does nothing;
 - the account's lock in Redis (``assistant.app.account_lock``): a case whose account
   another worker is on is tried again a little later (``Busy``), never dropped.
+
+While the case is worked, both are renewed every third of ``lease_seconds``
+(``assistant.app.lease_heartbeat``): they expire only when the worker is gone.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from assistant.app.account_lock import AccountLocks
 from assistant.app.enqueue import QueuedMarks
+from assistant.app.lease_heartbeat import LeaseHeartbeat
 from assistant.app.logs import log_context
 from assistant.app.portal_set import Login, PortalSet, logins_for
 from assistant.app.queue import CASES_QUEUE, SCHEDULE_QUEUE, make_celery, redis_client
@@ -106,7 +110,7 @@ class CaseWorker:
         import redis
 
         # The browser first (the first task only), so that the lease and the account's
-        # lock, which only have to outlast a case, are not spent on Chromium's start.
+        # lock are not held through Chromium's start, before their heartbeat renews them.
         try:
             self.portals()
         except PortalError as exc:  # not launched, or the browser server does not answer
@@ -129,8 +133,16 @@ class CaseWorker:
                 raise Busy(f"the account locks do not answer ({first_line(exc)})") from None
             if other is not None:
                 raise Busy(f"account {case.account} is being worked by {other}")
+            heartbeat = LeaseHeartbeat(
+                self.settings.journal_location,
+                self.locks,
+                case.id,
+                case.account,
+                self.settings.lease_seconds,
+            )
             try:
-                report = self._work(journal, case, Job(0, account, case.order_id))
+                with heartbeat:
+                    report = self._work(journal, case, Job(0, account, case.order_id))
             finally:
                 with _redis_aside("freeing the account's lock"):
                     self.locks.release(case.account)

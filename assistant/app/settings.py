@@ -181,8 +181,10 @@ class Settings(BaseSettings):
     browser_ws_endpoint: str | None = None
     #: The token that browser server requires; never logged.
     browser_token: SecretStr | None = None
-    #: How long a worker holds a case before another worker may take it over (a worker
-    #: killed mid-case leaves its lease to expire). Longer than the slowest case.
+    #: How long a queue worker's lease on a case, and its lock on the case's account, last.
+    #: A live worker renews both every third of it while it works the case
+    #: (``assistant.app.lease_heartbeat``), so it need not outlast the slowest case: it is
+    #: how long a worker killed mid-case keeps its case and account from the others.
     lease_seconds: float = Field(default=600, gt=0)
 
     @property
