@@ -28,8 +28,8 @@ from tests.support.servers import RedisServer
 #: The two accounts of ``two_account_orders``.
 FIRST = {"email": "buyer@example.com", "password": "buyer-pass-2026", "name": "Alex"}
 SECOND = {"email": "other@example.com", "password": "other-pass-2026", "name": "Sam"}
-#: A lease short enough that a killed worker's case is taken over within the test, long
-#: enough for the slowest case here (the first: a browser launch and a sign-in).
+#: A lease short enough that a killed worker's case is taken over within the test (a live
+#: worker's heartbeat renews its own); it also sets how long a case stays marked queued.
 TEST_LEASE_SECONDS = "15"
 #: How often the beat enqueues the due cases in these tests.
 BEAT_EVERY = "2"
