@@ -35,7 +35,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "== ruff" >&2
-"$VENV/bin/ruff" check assistant flows mock_site tests benchmarks
+"$VENV/bin/ruff" check assistant flows mock_site tests benchmarks scripts
 echo "== import contracts" >&2
 "$VENV/bin/lint-imports" --no-cache
 echo "== mypy" >&2
