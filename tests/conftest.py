@@ -24,6 +24,12 @@ from tests.support.servers import (
 pytest_plugins = ["mock_site.pytest_plugin"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (campaign seeds, kills, paced batches): on several xdist
+    workers a long test handed out last keeps one worker busy after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch the browser the assistant itself would use (setting, system, Playwright)."""
@@ -62,6 +68,17 @@ def postgres_cluster() -> Iterator[PostgresServer]:
 def postgres_url(postgres_cluster: PostgresServer) -> str:
     """A fresh, empty database of the private cluster (``postgresql://`` URL)."""
     return postgres_cluster.database()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL for one test that stops it (``.stop()``) and starts it again
+    (``.start()``: the same port and data), never the session's shared cluster."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except MissingServer as missing:
+        pytest.skip(str(missing))
 
 
 @pytest.fixture

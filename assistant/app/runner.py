@@ -8,6 +8,7 @@ shows, so a killed run never submits a second cancellation or sends a message tw
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from assistant.app.logs import log_context
 from assistant.domain.errors import (
     AssistantError,
     BrowserFailure,
+    JournalUnavailableError,
     NeedsUserError,
     OrderNotFoundError,
     PortalError,
@@ -170,7 +172,10 @@ class Runner:
         Every line logged meanwhile carries the account, the order and the case
         (``assistant.app.logs.log_context``)."""
         with log_context(account=account, order=order_id):
-            return self._process_order(portal, account, order_id, intent, dry_run=dry_run)
+            try:
+                return self._process_order(portal, account, order_id, intent, dry_run=dry_run)
+            except JournalUnavailableError as gone:
+                raise gone.under_way(order_id) from None
 
     def _process_order(
         self, portal: Portal, account: str, order_id: str, intent: Intent | None, *, dry_run: bool
@@ -194,6 +199,14 @@ class Runner:
             portal.begin_case(trace=self.trace == "always" or (self.trace == "retries" and retry))
             try:
                 self._process(portal, case, report, now)
+            except JournalUnavailableError:
+                # Not even this failure can be journaled: the case stays as last journaled
+                # (an attempt begun before a click is settled by the next run from what the
+                # portal shows) and the command stops. The context serves a queue worker's
+                # next case, so its trace is dropped.
+                with contextlib.suppress(BrowserFailure):
+                    portal.end_case()
+                raise
             except AssistantError as exc:
                 self._fail(portal, case, report, exc, now)
             else:

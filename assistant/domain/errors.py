@@ -130,15 +130,31 @@ class BrowserGoneError(BrowserFailure):
 
 
 class JournalUnavailableError(AssistantError):
-    """The shared journal (PostgreSQL) cannot be reached or refuses us: nothing is done
-    without it. Names the database as host:port/name, never its password (exit code 3)."""
+    """The shared journal (PostgreSQL) cannot be reached or refuses us, when opened or in
+    the middle of a command: nothing is done without it. Names the database as
+    host:port/name, never its password, and the order then under way (exit code 3)."""
 
     exit_code = 3
 
-    def __init__(self, message: str, *, where: str, fix: str | None = None) -> None:
-        super().__init__(message, fix=fix)
+    def __init__(
+        self, message: str, *, where: str, fix: str | None = None, order_id: str | None = None
+    ) -> None:
+        under_way = f" (order {order_id} was under way: it failed for now)" if order_id else ""
+        super().__init__(message + under_way, fix=fix)
+        #: What went wrong, without the order.
+        self.problem = message
         #: The database as "host:port/name".
         self.where = where
+        #: The order being worked on when the journal went away, if one was.
+        self.order_id = order_id
+
+    def under_way(self, order_id: str) -> JournalUnavailableError:
+        """The same error, naming the order that was being worked on when it happened."""
+        if self.order_id is not None:
+            return self
+        return JournalUnavailableError(
+            self.problem, where=self.where, fix=self.fix, order_id=order_id
+        )
 
 
 class InterruptedRunError(AssistantError):

@@ -4,7 +4,8 @@ The URL usually holds the database password, and the errors of a failed connecti
 in terminals, logs and notifications: so the database is only ever named as
 ``host:port/name``, and the driver's reason is scrubbed of the password before it is shown.
 Nothing is done without the journal, so a database that cannot be reached or refuses us is
-a ``JournalUnavailableError`` (exit code 3), with what to check.
+a ``JournalUnavailableError`` (exit code 3), with what to check; so is one that stops
+answering once opened (``lost``, raised by every call of ``PgJournal``).
 """
 
 from __future__ import annotations
@@ -43,12 +44,16 @@ def _password(url: str) -> str | None:
     return str(found) if found else None
 
 
-def unavailable(url: str, error: BaseException) -> JournalUnavailableError:
-    """The error to raise when the journal at ``url`` failed with ``error``."""
+def _reason(url: str, error: BaseException) -> str:
+    """The driver's reason in one line, the password of ``url`` starred out."""
     reason = first_line(error)
     secret = _password(url)
-    if secret:
-        reason = reason.replace(secret, "***")
+    return reason.replace(secret, "***") if secret else reason
+
+
+def unavailable(url: str, error: BaseException) -> JournalUnavailableError:
+    """The error to raise when the journal at ``url`` failed with ``error``."""
+    reason = _reason(url, error)
     at = where(url)
     return JournalUnavailableError(
         f"cannot use the PostgreSQL journal at {at}: {reason}",
@@ -56,6 +61,20 @@ def unavailable(url: str, error: BaseException) -> JournalUnavailableError:
         fix="check that PostgreSQL runs and accepts this machine at that address, and that "
         "journal_url (ORDER_ASSISTANT_JOURNAL_URL) names the right host, port, database, "
         "user and password (or unset it to use the local SQLite journal)",
+    )
+
+
+def lost(url: str, error: BaseException) -> JournalUnavailableError:
+    """The error to raise when the journal at ``url``, opened, stopped answering with
+    ``error`` in the middle of a command (restarted, failed over, network cut)."""
+    at = where(url)
+    return JournalUnavailableError(
+        f"the PostgreSQL journal at {at} stopped answering: {_reason(url, error)}",
+        where=at,
+        fix="nothing more is done without it, so this command stopped and started no other "
+        "order; what it did is journaled. Once PostgreSQL answers again, `order-assistant run` "
+        "picks the cases up (an order cut off half-way is settled from what the portal "
+        "shows, never done twice)",
     )
 
 

@@ -6,24 +6,28 @@ committed when its method returns (an attempt is durable before the click, as in
 file); the writes that read first or touch two rows run in one transaction. A case is
 leased with ``SELECT ... FOR UPDATE SKIP LOCKED``: two workers asking for the same case at
 once never both get it, and a lease that expires lets another worker finish the case of
-one that died. Times are ``timestamptz`` read back in UTC; JSON is stored as text.
+one that died. Times are ``timestamptz`` read back in UTC; JSON is stored as text. A call
+that fails because the connection is gone (the server restarted, failed over, the network
+cut) raises ``JournalUnavailableError``, never the driver's error (``_Connection``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg.abc import Params, QueryNoTemplate
 from psycopg.rows import dict_row
 
+from assistant.domain.errors import JournalUnavailableError
 from assistant.domain.kinds import CLOSED_CASE_STATES, CaseStatus
 from assistant.journal import pg_schema
 from assistant.journal.kinds import AttemptOutcome, EventKind
-from assistant.journal.pg_connect import connect_journal_db, unavailable
+from assistant.journal.pg_connect import connect_journal_db, lost, unavailable
 from assistant.journal.records import (
     Attempt,
     Case,
@@ -53,23 +57,73 @@ def _text(value: str | None) -> str | None:
     return value.replace("\x00", "\ufffd") if value is not None else None
 
 
-class PgJournal:
-    """One connection to the shared PostgreSQL journal. Use ``open_journal(url)``."""
+class _Connection:
+    """The connection as the journal's methods use it: a call that fails because the
+    connection is gone (``OperationalError``, ``InterfaceError``) raises the
+    ``JournalUnavailableError`` that ``lost`` makes of it, whichever method made the call.
+    Programming errors and constraint violations stay what they are: bugs to see."""
 
-    def __init__(self, connection: pg_schema.Connection, where: str) -> None:
-        self._db = connection
+    def __init__(
+        self,
+        connection: pg_schema.Connection,
+        lost: Callable[[psycopg.Error], JournalUnavailableError],
+    ) -> None:
+        self.raw = connection
+        self._lost = lost
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Run database calls; a connection that broke leaves as ``JournalUnavailableError``."""
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            raise self._lost(exc) from None  # the driver's text may hold the URL: not chained
+
+    def execute(
+        self, query: QueryNoTemplate, params: Params | None = None
+    ) -> psycopg.Cursor[dict[str, Any]]:
+        # A client-side cursor has every row once this returns: fetching makes no call.
+        with self.answering():
+            return self.raw.execute(query, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        # Outside the transaction: its commit (or rollback) on exit may meet the break too.
+        with self.answering(), self.raw.transaction():
+            yield
+
+    def close(self) -> None:
+        self.raw.close()  # never raises, not even on a connection that broke
+
+
+class PgJournal:
+    """One connection to the shared PostgreSQL journal. Use ``open_journal(url)``.
+
+    ``lost`` makes the ``JournalUnavailableError`` raised when a call finds the connection
+    gone (``pg_connect.lost``: the database named without its password, what to do).
+    """
+
+    def __init__(
+        self,
+        connection: pg_schema.Connection,
+        where: str,
+        lost: Callable[[psycopg.Error], JournalUnavailableError],
+    ) -> None:
+        self._db = _Connection(connection, lost)
         #: The database as "host:port/name" (never the password), for messages.
         self.where = where
 
     # -- schema -------------------------------------------------------------------------
     def migrate(self) -> None:
-        """Bring the schema to the newest version (``pg_schema.migrate``)."""
-        pg_schema.migrate(self._db)
+        """Bring the schema to the newest version (``pg_schema.migrate``); only
+        ``open_pg_journal`` calls it, and says itself why a failure happened."""
+        pg_schema.migrate(self._db.raw)
 
     @property
     def schema_version(self) -> int:
         """How many of ``pg_schema.MIGRATIONS`` the database has had."""
-        return pg_schema.schema_version(self._db)
+        with self._db.answering():
+            return pg_schema.schema_version(self._db.raw)
 
     # -- cases --------------------------------------------------------------------------
     def open_case(self, account: str, order_id: str, intent: dict[str, Any], now: datetime) -> Case:
@@ -419,7 +473,7 @@ def open_pg_journal(url: str) -> Iterator[PgJournal]:
     Not reachable, refusing the user, or refusing the migration: ``JournalUnavailableError``.
     """
     connection, where = connect_journal_db(url, row_factory=dict_row)
-    journal = PgJournal(connection, where)
+    journal = PgJournal(connection, where, lambda error: lost(url, error))
     try:
         try:
             journal.migrate()

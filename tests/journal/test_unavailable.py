@@ -1,18 +1,24 @@
-"""A shared journal that cannot be reached, or refuses us: a clear error, exit code 3,
-naming the database but never its password, and nothing done without it."""
+"""A shared journal that cannot be reached, refuses us, or goes away once opened: a clear
+error, exit code 3, naming the database but never its password, and nothing done without
+it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from assistant.domain.errors import JournalUnavailableError
+from assistant.journal.kinds import EventKind
 from assistant.journal.store import open_journal
 from tests.support.cli import invoke
 from tests.support.servers import PostgresServer, free_port
 
 PASSWORD = "pw-never-shown-7b1e"
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+ORDER = "8211279521850077"
 
 
 def test_a_database_nobody_listens_on_is_a_clear_error() -> None:
@@ -71,3 +77,30 @@ def test_a_journal_url_that_is_not_postgresql_is_refused_without_showing_it(
     assert result.returncode == 2, result
     assert "journal_url" in result.output and "postgresql://" in result.output, result
     assert PASSWORD not in result.output, result
+
+
+def test_a_journal_whose_server_goes_away_raises_a_clear_error_from_every_call(
+    own_postgres: PostgresServer,
+) -> None:
+    url = own_postgres.database().replace("postgres@", f"postgres:{PASSWORD}@")  # trust: unused
+    with open_journal(url) as journal:
+        case = journal.open_case("alex@example.com", ORDER, {"kind": "cancel"}, NOW)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):  # a bug stays a bug
+            journal.record(case.id + 1, EventKind.ADVICE, {"text": "no such case"}, NOW)
+        own_postgres.stop()  # restarted, failed over: the connection is gone
+
+        with pytest.raises(JournalUnavailableError) as raised:
+            journal.find_case("alex@example.com", ORDER)
+        with pytest.raises(JournalUnavailableError):  # a write in a transaction, too
+            journal.lease_case(case.id, "worker-1", NOW, 60)
+    error = raised.value
+    assert error.exit_code == 3
+    assert error.where == f"127.0.0.1:{own_postgres.port}/{url.rsplit('/', 1)[1]}"
+    assert "stopped answering" in str(error) and error.where in str(error)
+    assert error.fix is not None and "order-assistant run" in error.fix
+    assert PASSWORD not in str(error) + repr(error) + repr(error.args)
+    assert error.__cause__ is None and error.__suppress_context__  # no driver text chained
+
+    own_postgres.start()
+    with open_journal(url) as journal:  # nothing lost: the case is there
+        assert journal.find_case("alex@example.com", ORDER) == case
