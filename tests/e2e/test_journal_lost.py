@@ -44,8 +44,9 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
     assistant.env["ORDER_ASSISTANT_JOURNAL_URL"] = url
     assistant.env["ORDER_ASSISTANT_CONCURRENCY"] = "1"  # one order after the other
     # The second order's cancellation is applied by the portal, whose answer is then held
-    # (less than the page time-out): the journal goes away between the click and its
-    # confirmation.
+    # (less than the page time-out, with room for PostgreSQL's stop on a loaded machine):
+    # the journal goes away between the click and its confirmation.
+    assistant.env["ORDER_ASSISTANT_TIMEOUT_MS"] = "30000"
     set_faults(
         portal,
         [
@@ -53,7 +54,7 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
                 "path": rf"^/orders/{cut_off}/cancel$",
                 "method": "POST",
                 "when": "after",
-                "delay_ms": 8_000,
+                "delay_ms": 15_000,
                 "label": "held",
             }
         ],
