@@ -24,12 +24,6 @@ from tests.support.servers import (
 pytest_plugins = ["mock_site.pytest_plugin"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first (campaign seeds, kills, paced batches): on several xdist
-    workers a long test handed out last keeps one worker busy after the others are done."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch the browser the assistant itself would use (setting, system, Playwright)."""
