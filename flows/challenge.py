@@ -24,17 +24,30 @@ def challenge_text(page: Page, profile: PortalProfile) -> Locator:
     return page.get_by_text(profile.contains("captcha")).filter(visible=True)
 
 
-def challenge_on(page: Page, profile: PortalProfile, status: int | None = None) -> str | None:
+#: How long a look after a failure may take (ms). A request the portal never answered
+#: leaves the page navigating, and ``is_visible`` then waits for the navigation without a
+#: time-out: a look after a failure is a bounded wait instead.
+AFTER_FAILURE_LOOK_MS = 1_000
+
+
+def challenge_on(
+    page: Page, profile: PortalProfile, status: int | None = None, *, after_failure: bool = False
+) -> str | None:
     """What check the page shows ("punish page", "rate-limit page", "captcha"), or None;
-    ``status``: the HTTP status the page came with, if known. Never raises."""
+    ``status``: the HTTP status the page came with, if known. Never raises, never hangs:
+    ``after_failure`` (the page may still be waiting for an answer) looks for at most
+    ``AFTER_FAILURE_LOOK_MS``."""
     if PUNISH_PATH in urlsplit(page.url).path:
         return "punish page"
+    text = challenge_text(page, profile).first
     try:
-        if challenge_text(page, profile).first.is_visible():
-            return "rate-limit page" if status == 429 else "captcha"
-    except PlaywrightError:  # the page is gone or navigating: nothing to recognise
+        if after_failure:
+            text.wait_for(state="visible", timeout=AFTER_FAILURE_LOOK_MS)
+        elif not text.is_visible():
+            return None
+    except PlaywrightError:  # the page is gone, navigating, or shows no check
         return None
-    return None
+    return "rate-limit page" if status == 429 else "captcha"
 
 
 def anti_bot_error(challenge: str, page: Page, order_id: str | None = None) -> AntiBotError:

@@ -100,6 +100,11 @@ class SignInGate:
     generation: int = 0
 
 
+#: The document as ``page.content()`` gives it: the doctype, then the root element.
+_OUTER_HTML = """root => (document.doctype
+    ? new XMLSerializer().serializeToString(document.doctype) + "\\n" : "") + root.outerHTML"""
+
+
 class Portal:
     """A browser context signed in as one account, with the flows as methods."""
 
@@ -185,9 +190,11 @@ class Portal:
 
     def html_snapshot(self, path: Path, scrub: Callable[[str], str]) -> str | None:
         """The page's HTML as it is now, passed through ``scrub`` (secrets out); None if
-        there is no page to read (evidence is best effort)."""
+        there is no page to read (evidence is best effort). Read through a locator, whose
+        wait is bounded by the time-out: ``page.content()`` waits without one for a page
+        still navigating to a request the portal never answers."""
         try:
-            html = self.page.content()
+            html = self.page.locator(":root").evaluate(_OUTER_HTML)
         except PlaywrightError as exc:
             log.warning("no HTML snapshot %s: %s", path.name, str(exc).splitlines()[0])
             return None
@@ -416,7 +423,7 @@ class Portal:
         except AntiBotError:
             raise
         except PortalError as exc:
-            challenge = challenge_on(self.page, self.profile)
+            challenge = challenge_on(self.page, self.profile, after_failure=True)
             if challenge is None:
                 raise
             raise anti_bot_error(challenge, self.page, order_id) from exc
