@@ -4,11 +4,11 @@ once the database is back finishes every order."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import COMMAND_TIMEOUT, Assistant
+from tests.support.journals import pg_attempts
 from tests.support.portal import order_state, requests_of, set_faults, wait_until
 from tests.support.scenarios import unpaid_id, unpaid_orders
 from tests.support.servers import PostgresServer
@@ -19,17 +19,6 @@ PASSWORD = "pw-never-shown-5c2d"
 def held(portal: PortalHandle) -> bool:
     """Whether the portal holds the labelled answer (its fault fired)."""
     return any(f.get("label") == "held" for f in portal.state()["fired"])
-
-
-def attempts(url: str, order: str) -> list[tuple[str, str | None]]:
-    """The order's attempts (action, outcome), read with psycopg as an operator would."""
-    with psycopg.connect(url) as db:
-        rows = db.execute(
-            "SELECT a.action_key, a.outcome FROM attempts a JOIN cases c ON c.id = a.case_id"
-            " WHERE c.order_id = %s ORDER BY a.id",
-            (order,),
-        ).fetchall()
-    return [(row[0], row[1]) for row in rows]
 
 
 @pytest.mark.browser
@@ -82,7 +71,7 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
 
     set_faults(portal, [])
     own_postgres.start()
-    assert attempts(url, cut_off) == [("cancel_now", None)]  # journaled, never confirmed
+    assert pg_attempts(url, cut_off) == [("cancel_now", None)]  # journaled, never confirmed
     result = assistant("run", "--json")
 
     assert result.returncode == 0, result
@@ -92,4 +81,4 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
     }, result
     assert [len(requests_of(portal, o)) for o in orders] == [1, 1, 1]  # each exactly once
     assert all(order_state(portal, o)["state"] == "closed" for o in orders)
-    assert attempts(url, cut_off) == [("cancel_now", "confirmed")]  # settled from the portal
+    assert pg_attempts(url, cut_off) == [("cancel_now", "confirmed")]  # settled from the portal

@@ -21,6 +21,7 @@ import pytest
 from assistant.journal.store import open_journal
 from mock_site.pytest_plugin import PortalHandle
 from tests.support.cli import REAP_TIMEOUT, Assistant, Result
+from tests.support.journals import pg_attempts
 from tests.support.portal import set_faults, wait_until
 from tests.support.scenarios import scenario
 from tests.support.servers import RedisServer
@@ -135,13 +136,7 @@ class Cluster:
 
     def attempts(self, order: str) -> list[tuple[str, str | None]]:
         """The order's attempts (action, outcome), oldest first."""
-        with psycopg.connect(self.journal_url) as db:
-            rows = db.execute(
-                "SELECT a.action_key, a.outcome FROM attempts a JOIN cases c ON c.id = a.case_id"
-                " WHERE c.order_id = %s ORDER BY a.id",
-                (order,),
-            ).fetchall()
-        return [(row[0], row[1]) for row in rows]
+        return pg_attempts(self.journal_url, order)
 
     def wait_until_closed(self, orders: list[str], *, timeout: float) -> None:
         """Until the portal shows every order closed (workers still alive), bounded."""
