@@ -158,13 +158,20 @@ def cancel_orders(
         session.recording.keep_journal(settings.journal_path)
     # Opened (created, migrated) here once, before the workers open their own connections.
     with open_journal(settings.journal_location) as journal:
-        refuse_if_cooling_down(journal, account.username, make_clock(settings)())
-        if not dry_run:
-            # Every order asked for is journaled before the first is touched: a batch
-            # killed half-way leaves the rest as due cases that the next `run` resumes.
-            now = make_clock(settings)()
-            for order_id in order_ids:
+        now = make_clock(settings)()
+        # Every order asked for is journaled before the first is touched: a batch killed
+        # half-way leaves the rest as due cases that the next `run` resumes.
+        cases = []
+        for order_id in [] if dry_run else order_ids:
+            cases.append(
                 journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
+            )
+        cooldown = active_cooldown(journal, account.username, now)
+        if cooldown is not None:  # held as `run` holds them: worked when it ends
+            for case in cases:
+                if case.status is CaseStatus.NEW:
+                    _held(journal, case, cooling_down(cooldown), now)
+            raise cooling_down(cooldown)
     jobs = [Job(n, account, order_id, intent) for n, order_id in enumerate(order_ids)]
     reports: list[CaseReport] = []
     try:

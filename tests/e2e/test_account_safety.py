@@ -48,8 +48,9 @@ def pace(min_seconds: float, per_hour: int = 0) -> dict[str, str]:
 def test_an_anti_bot_check_cools_the_account_down_and_runs_leave_it_alone(
     portal: PortalHandle, assistant: Assistant
 ) -> None:
-    portal.reset(unpaid_orders(5))
+    portal.reset(unpaid_orders(6))
     orders = [unpaid_id(n) for n in range(5)]
+    later = unpaid_id(5)  # asked for during the cool-down
     email = portal.email
     # A strict defence: the fifth page or call of the account is answered with the check.
     flood(portal, {"max_actions": 4, "window_s": 600, "cooldown_s": 600, "count": "requests"})
@@ -76,7 +77,8 @@ def test_an_anti_bot_check_cools_the_account_down_and_runs_leave_it_alone(
     assert cases[held[0]]["cooldown"]["minutes"] == 30, cases[held[0]]
 
     # During the cool-down: the scheduled run has nothing due before its end, and a
-    # command naming the account's orders is refused; nothing opened, not signed in.
+    # command naming the account's orders is refused; nothing opened, not signed in, but
+    # an order asked for then is journaled for the first run after the cool-down.
     sign_ins = portal.state()["sign_ins"].get(email, 0)
     until = cases[held[0]]["cooldown"]["until"]
     during = assistant("run", "--json")
@@ -85,8 +87,11 @@ def test_an_anti_bot_check_cools_the_account_down_and_runs_leave_it_alone(
     else:  # due at once (an attempt the check cut off): held, not opened
         assert during.returncode == EX_TEMPFAIL, during
         assert all("cooling down" in r["error"] for r in during.json()), during
-    refused = assistant("cancel", held[0])
+    refused = assistant("cancel", held[0], later)
     assert refused.returncode == EX_TEMPFAIL and "cooling down" in refused.stderr, refused
+    assert "the next run after that time goes on by itself" in refused.stderr, refused
+    journaled = {c["order_id"]: c for c in assistant("status", "--json").json()}
+    assert journaled[later]["next_due"] == until, journaled[later]  # held until its end
     assert flood_figures(portal)["blocked_requests"] == {email: blocked}  # not one request
     assert portal.state()["sign_ins"].get(email, 0) == sign_ins
 
@@ -95,7 +100,7 @@ def test_an_anti_bot_check_cools_the_account_down_and_runs_leave_it_alone(
     portal.advance(minutes=31)
     after = assistant("run", "--json")
     assert after.returncode == 0, after
-    assert all(order_state(portal.server, o)["state"] == "closed" for o in orders)
+    assert all(order_state(portal.server, o)["state"] == "closed" for o in [*orders, later])
 
     # The check comes back the same day: twice as long this time.
     flood(portal, {"max_actions": 1, "window_s": 600, "cooldown_s": 600, "count": "requests"})

@@ -359,7 +359,6 @@ class CaseRun:
     # -- the case ----------------------------------------------------------------------------
     def run(self) -> Figures:
         self.server.reset(self.spec.scenario)
-        refused: list[Step] = []  # `cancel`s refused during a cool-down (exit 75)
         for step in self.spec.steps:
             if step.advance_days:
                 self.server.advance(days=step.advance_days)
@@ -367,20 +366,16 @@ class CaseRun:
             outcome = self.command(step)
             if not self.check(outcome):
                 self.recover(step, time.monotonic())
+            # A `cancel` refused during a cool-down (exit 75) is not asked again: it
+            # journaled its orders, and the clean runs below must finish them.
             if outcome.killed and step.command[0] == "cancel":
                 self.reissue(step)
-            elif outcome.returncode == 75 and step.command[0] == "cancel":
-                refused.append(step)
         self.figures.faults.update(f["kind"] for f in self.server.state()["fired"])
         # A fault-free portal: no fault, no challenge left pending at the next sign-in.
         self.set_faults([])
         with self.server.portal.lock:
             self.server.portal.challenges.clear()
         self.server.advance(days=8)
-        # The user told "cooling down until ..." (exit 75) asks again once it is over:
-        # the refused command journaled nothing, as the advice says.
-        for step in refused:
-            self.reissue(step)
         for clean in range(CLEAN_RUNS):
             final = self.command(Step(("run",)))
             self.check(final)
