@@ -23,6 +23,7 @@ from assistant.cli.options import (
     options,
     order_numbers,
     recording_session,
+    reports_kept,
 )
 from assistant.domain.errors import AssistantError, ConfigError
 
@@ -75,11 +76,13 @@ def work_on_orders(
             intent=intent.model_dump(mode="json"),
             account=account_for(settings, account).username,
         )
+    title = "plans (dry run)" if dry_run else "cancellations"
     # A scheduled run may be working on the same journal: wait for it rather than race it.
     try:
         with (
             run_lock(settings.data_dir / "run.lock", wait_seconds=LOCK_WAIT_SECONDS),
-            _progress(opts, len(order_ids), as_json) as progress,
+            _progress(opts, len(order_ids), as_json) as tick,
+            reports_kept(opts, as_json, title, then=tick) as progress,
         ):
             reports = cancel_orders(
                 settings,
@@ -93,7 +96,7 @@ def work_on_orders(
     except RunLockedError as exc:
         opts.err_console.print(f"{exc.message}; try again when it has finished", markup=False)
         raise typer.Exit(1) from None
-    finish(opts, reports, as_json, "plans (dry run)" if dry_run else "cancellations")
+    finish(opts, reports, as_json, title)
 
 
 @contextmanager

@@ -20,6 +20,7 @@ from assistant.cli.options import (
     options,
     order_numbers,
     recording_session,
+    reports_kept,
 )
 from assistant.domain.errors import ConfigError
 from assistant.journal.store import Cooldown
@@ -62,9 +63,13 @@ def run(
             from assistant.app.service import run_due
 
             session = recording_session(opts, settings, "run", [])
-            reports = run_due(
-                settings, max_minutes=max_minutes or settings.max_minutes, session=session
-            )
+            with reports_kept(opts, as_json, "scheduled run") as progress:
+                reports = run_due(
+                    settings,
+                    max_minutes=max_minutes or settings.max_minutes,
+                    progress=progress,
+                    session=session,
+                )
     except RunLockedError as exc:
         opts.err_console.print(f"{exc}", highlight=False)
         raise typer.Exit(exc.exit_code) from None

@@ -9,7 +9,8 @@ and again without one invocation leaking into the next.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from assistant.domain.errors import ConfigError
+from assistant.domain.errors import AssistantError, ConfigError
 from assistant.domain.order_ids import ORDER_ID_HINT, parse_order_id
 
 if TYPE_CHECKING:
@@ -148,10 +149,41 @@ def order_numbers(given: Sequence[str]) -> list[str]:
 
 def finish(opts: Options, reports: list[CaseReport], as_json: bool, title: str) -> NoReturn:
     """Print the reports (table or JSON) and leave with the exit code they call for."""
-    from assistant.cli.render import exit_code, print_reports, reports_json
+    from assistant.cli.render import exit_code
+
+    _print_reports(opts, reports, as_json, title)
+    raise typer.Exit(exit_code(reports))
+
+
+@contextmanager
+def reports_kept(
+    opts: Options,
+    as_json: bool,
+    title: str,
+    then: Callable[[CaseReport], None] = lambda _: None,
+) -> Iterator[Callable[[CaseReport], None]]:
+    """A progress callback that keeps each order's report as it is done (and passes it
+    to ``then``). When a failure stops the whole command (the journal lost, Ctrl-C, the
+    browser gone) the orders done before it are printed ahead of the error, so a script
+    reading ``--json`` still learns what was done; the exit code stays the error's."""
+    done: list[CaseReport] = []
+
+    def keep(report: CaseReport) -> None:
+        done.append(report)
+        then(report)
+
+    try:
+        yield keep
+    except AssistantError:
+        if done:
+            _print_reports(opts, done, as_json, f"{title} done before the stop")
+        raise
+
+
+def _print_reports(opts: Options, reports: list[CaseReport], as_json: bool, title: str) -> None:
+    from assistant.cli.render import print_reports, reports_json
 
     if as_json:
         print(reports_json(reports))
     else:
         print_reports(opts.console, reports, title)
-    raise typer.Exit(exit_code(reports))

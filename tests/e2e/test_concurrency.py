@@ -248,6 +248,7 @@ def test_ctrl_c_finishes_the_orders_under_way_and_leaves_the_rest(
     assert contexts <= len(started) < len(PAID), started
     assert f"interrupted after {len(started)} of 4 order(s)" in err, err
     assert "order-assistant run" in err and "Traceback" not in err, err
+    assert "done before the stop" in out and all(o in out for o in started), out  # reported
     for order in started:  # finished: the request confirmed, the seller messaged
         assert assistant.case_status(order) == "waiting_seller"
         assert len(buyer_messages(portal, order)) == 1

@@ -4,6 +4,8 @@ once the database is back finishes every order."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mock_site.pytest_plugin import PortalHandle
@@ -48,7 +50,7 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
             }
         ],
     )
-    process = assistant.start("cancel", *orders)
+    process = assistant.start("cancel", *orders, "--json")
     wait_until(
         lambda: held(portal) or process.poll() is not None,
         timeout=120,
@@ -63,6 +65,10 @@ def test_a_journal_lost_mid_cancel_stops_clearly_and_the_next_run_finishes(
     assert f"order {cut_off} was under way" in stderr, stderr
     assert "order-assistant run" in stderr, stderr  # what to do next
     assert "Traceback" not in stdout + stderr, stderr
+    # The order done before the loss is reported, the one under way named in the error.
+    assert [(r["order_id"], r["status"]) for r in json.loads(stdout)] == [
+        (first, "done_cancelled")
+    ], stdout
     assert PASSWORD not in stdout + stderr
     assert order_state(portal, first)["state"] == "closed"
     assert order_state(portal, cut_off)["state"] == "closed"  # applied before the loss
