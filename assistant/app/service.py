@@ -224,10 +224,12 @@ def run_due(
                 reports.append(
                     CaseReport(case.account, case.order_id, status, failure=exc, exit_code=2)
                 )
+                progress(reports[-1])
                 continue
             cooldown = active_cooldown(journal, case.account, now)
             if cooldown is not None:  # left alone: nothing opened, not signed in
                 reports.append(_held(journal, case, cooling_down(cooldown), now))
+                progress(reports[-1])
                 continue
             accounts[account.username] = account
             jobs.append(Job(len(jobs), account, case.order_id))
