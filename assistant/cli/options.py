@@ -62,8 +62,9 @@ def options(ctx: typer.Context) -> Options:
 def load_settings_for(opts: Options, *, ask_password: bool = True) -> Settings:
     """Settings from file + environment + global options; logging set up with redaction.
 
-    At a terminal, a username without a password is asked for one, unless the command
-    needs none (``ask_password``) or the account has a saved session (``login``).
+    At a terminal, a username without a password (in the configuration, the environment or
+    the keyring) is asked for one, unless the command needs none (``ask_password``) or the
+    account has a saved session (``login``).
     """
     from assistant.app.logs import configure_logging
     from assistant.app.settings import load_settings
@@ -87,8 +88,8 @@ def load_settings_for(opts: Options, *, ask_password: bool = True) -> Settings:
     if (
         ask_password
         and settings.username
-        and settings.password is None
         and sys.stdin.isatty()
+        and settings.all_accounts()[0].resolved_password() is None  # config, env, keyring
         and not _has_saved_session(settings, settings.username)
     ):
         from pydantic import SecretStr

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import logging
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,11 @@ import keyring
 import keyring.backends.fail
 import keyring.errors
 import pytest
+import typer
 
+from assistant.app.settings import KEYRING_SERVICE as PASSWORD_SERVICE
+from assistant.app.settings import Settings
+from assistant.cli.options import Options, load_settings_for
 from assistant.domain.errors import ConfigError
 from flows.browser.sessions import (
     KEY_ENV,
@@ -377,3 +383,51 @@ def test_export_needs_an_encrypted_session(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not encrypted"):
         export_session(saved, tmp_path / "out.session")
     assert not (tmp_path / "out.session").exists()
+
+
+class _Terminal(io.StringIO):
+    """Standard input that is a terminal: where a missing password is asked for."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _settings_at_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[Settings, list[str]]:
+    """``load_settings_for`` as a command at a terminal runs it; the prompts it showed."""
+    for name, value in {
+        "ORDER_ASSISTANT_CONFIG": str(tmp_path / "none.toml"),
+        "ORDER_ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        "ORDER_ASSISTANT_USERNAME": "me@example.com",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ORDER_ASSISTANT_PASSWORD", raising=False)
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    asked: list[str] = []
+
+    def prompt(text: str, **_: Any) -> str:
+        asked.append(text)
+        return "typed-at-the-prompt"
+
+    monkeypatch.setattr(typer, "prompt", prompt)
+    return load_settings_for(Options()), asked
+
+
+def test_a_password_in_the_keyring_is_not_asked_for_at_a_terminal(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    memory_keyring.stored[(PASSWORD_SERVICE, "me@example.com")] = "kept-in-the-keyring"
+    settings, asked = _settings_at_a_terminal(monkeypatch, tmp_path)
+    assert asked == []
+    password = settings.all_accounts()[0].resolved_password()
+    assert password is not None and password.get_secret_value() == "kept-in-the-keyring"
+
+
+def test_without_a_password_anywhere_a_terminal_asks_for_it(
+    memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings, asked = _settings_at_a_terminal(monkeypatch, tmp_path)
+    assert asked == ["Password for me@example.com"]
+    password = settings.all_accounts()[0].resolved_password()
+    assert password is not None and password.get_secret_value() == "typed-at-the-prompt"
