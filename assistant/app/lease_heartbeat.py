@@ -149,14 +149,24 @@ class LeaseHeartbeat:
         return f"the case's lease is {case.lease_holder or 'nobody'}'s now"
 
     def _renew_lock(self) -> str | None:
-        """Renew the account's lock: who took it from this worker, or None (renewed, or
-        Redis did not answer this time)."""
+        """Renew the account's lock: who took it from this worker, or None (renewed, taken
+        again when nobody holds it, or Redis did not answer this time)."""
         import redis
 
         try:
             if self.locks.renew(self.account):
                 return None
-            other = self.locks.holder_of(self.account)
+            # Gone with nobody holding it (a Redis restarted without its data, or a tick
+            # later than the lock's life): the worker still works the account, so it takes
+            # the lock again; only another worker's lock is a loss.
+            other = self.locks.acquire(self.account)
+            if other is None:
+                log.warning(
+                    "the lock on account %s was gone (a Redis restarted without its data?); "
+                    "taken again",
+                    self.account,
+                )
+                return None
         except redis.RedisError as exc:
             log.warning(
                 "renewing the lock on account %s: %s (tried again in %.1f s)",
@@ -165,8 +175,6 @@ class LeaseHeartbeat:
                 self.every,
             )
             return None
-        if other is None:
-            return "the account's lock expired"
         return f"the account's lock is {other}'s now"
 
     def _open_journal(self) -> Journal:

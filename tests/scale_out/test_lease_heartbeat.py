@@ -185,14 +185,39 @@ def test_a_lock_taken_by_another_is_not_renewed_and_the_loss_is_logged(
             caplog.at_level(logging.WARNING),
             LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
         ):
-            client.delete(key)
-            assert theirs.acquire(ACCOUNT) is None
+            # Expired and taken by another worker, in one step: a lock merely gone, the
+            # heartbeat takes again (the next test).
+            client.set(key, THEIRS, px=30_000)
             poll(heartbeat.lost.is_set, timeout=10, what="the heartbeat to see the loss")
         [warning] = warnings_saying(caplog, "lease lost")
         assert f"case {case_id}" in warning and ACCOUNT in warning and THEIRS in warning
         # No more renewals: the case's lease runs out while the worker may still work.
         poll(lambda: lease(journal, case_id, THEIRS) is not None, timeout=10, what="expiry")
     assert mine.holder_of(ACCOUNT) == THEIRS
+
+
+def test_a_lock_gone_with_nobody_holding_it_is_taken_again(
+    location: str | Path, client: redis_client.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis restarted without its data drops the lock while the worker still works the
+    account: the heartbeat takes it again and goes on renewing the case's lease."""
+    case_id = open_a_case(location)
+    mine = AccountLocks(client, MINE, LEASE_S)
+    with open_journal(location) as journal:
+        assert lease(journal, case_id, MINE) is not None
+        assert mine.acquire(ACCOUNT) is None
+        with (
+            caplog.at_level(logging.WARNING),
+            LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
+        ):
+            client.delete(lock_key(ACCOUNT))  # as a restart without persistence leaves it
+            poll(lambda: mine.holder_of(ACCOUNT) == MINE, timeout=10, what="the lock again")
+            time.sleep(2 * LEASE_S)  # allowed: the rest of the case's work, two leases long
+            assert mine.holder_of(ACCOUNT) == MINE
+            assert lease(journal, case_id, THEIRS) is None  # the case's lease still renewed
+        assert not heartbeat.lost.is_set()
+        [warning] = warnings_saying(caplog, "was gone")
+        assert ACCOUNT in warning and "taken again" in warning
 
 
 def test_a_case_the_work_closed_is_not_a_lost_lease(
