@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -75,6 +76,24 @@ def warnings_saying(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
         for r in caplog.records
         if r.levelno == logging.WARNING and text in r.getMessage()
     ]
+
+
+@contextmanager
+def beating(
+    location: str | Path, client: redis_client.Redis, caplog: pytest.LogCaptureFixture
+) -> Iterator[tuple[Journal, int, AccountLocks, LeaseHeartbeat]]:
+    """A case leased and its account locked by this worker, the heartbeat renewing both
+    (warnings captured): the journal, the case, the worker's locks and the heartbeat."""
+    case_id = open_a_case(location)
+    mine = AccountLocks(client, MINE, LEASE_S)
+    with open_journal(location) as journal:
+        assert lease(journal, case_id, MINE) is not None
+        assert mine.acquire(ACCOUNT) is None
+        with (
+            caplog.at_level(logging.WARNING),
+            LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
+        ):
+            yield journal, case_id, mine, heartbeat
 
 
 class TimedWorker(CaseWorker):
@@ -163,7 +182,6 @@ def test_a_stopped_heartbeat_leaves_the_case_and_account_to_others_after_a_lease
 def test_a_lock_taken_by_another_is_not_renewed_and_the_loss_is_logged(
     location: str | Path, client: redis_client.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    case_id = open_a_case(location)
     mine = AccountLocks(client, MINE, LEASE_S)
     theirs = AccountLocks(client, THEIRS, 30)
     key = lock_key(ACCOUNT)
@@ -178,20 +196,15 @@ def test_a_lock_taken_by_another_is_not_renewed_and_the_loss_is_logged(
     client.delete(key)
 
     # The heartbeat: the next renewal finds the lock another's, says so, and stops.
+    with beating(location, client, caplog) as (journal, case_id, mine, heartbeat):
+        # Expired and taken by another worker, in one step: a lock merely gone, the
+        # heartbeat takes again (the next test).
+        client.set(key, THEIRS, px=30_000)
+        poll(heartbeat.lost.is_set, timeout=10, what="the heartbeat to see the loss")
+    [warning] = warnings_saying(caplog, "lease lost")
+    assert f"case {case_id}" in warning and ACCOUNT in warning and THEIRS in warning
+    # No more renewals: the case's lease runs out while the worker may still work.
     with open_journal(location) as journal:
-        assert lease(journal, case_id, MINE) is not None
-        assert mine.acquire(ACCOUNT) is None
-        with (
-            caplog.at_level(logging.WARNING),
-            LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
-        ):
-            # Expired and taken by another worker, in one step: a lock merely gone, the
-            # heartbeat takes again (the next test).
-            client.set(key, THEIRS, px=30_000)
-            poll(heartbeat.lost.is_set, timeout=10, what="the heartbeat to see the loss")
-        [warning] = warnings_saying(caplog, "lease lost")
-        assert f"case {case_id}" in warning and ACCOUNT in warning and THEIRS in warning
-        # No more renewals: the case's lease runs out while the worker may still work.
         poll(lambda: lease(journal, case_id, THEIRS) is not None, timeout=10, what="expiry")
     assert mine.holder_of(ACCOUNT) == THEIRS
 
@@ -201,43 +214,27 @@ def test_a_lock_gone_with_nobody_holding_it_is_taken_again(
 ) -> None:
     """A Redis restarted without its data drops the lock while the worker still works the
     account: the heartbeat takes it again and goes on renewing the case's lease."""
-    case_id = open_a_case(location)
-    mine = AccountLocks(client, MINE, LEASE_S)
-    with open_journal(location) as journal:
-        assert lease(journal, case_id, MINE) is not None
-        assert mine.acquire(ACCOUNT) is None
-        with (
-            caplog.at_level(logging.WARNING),
-            LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
-        ):
-            client.delete(lock_key(ACCOUNT))  # as a restart without persistence leaves it
-            poll(lambda: mine.holder_of(ACCOUNT) == MINE, timeout=10, what="the lock again")
-            time.sleep(2 * LEASE_S)  # allowed: the rest of the case's work, two leases long
-            assert mine.holder_of(ACCOUNT) == MINE
-            assert lease(journal, case_id, THEIRS) is None  # the case's lease still renewed
-        assert not heartbeat.lost.is_set()
-        [warning] = warnings_saying(caplog, "was gone")
-        assert ACCOUNT in warning and "taken again" in warning
+    with beating(location, client, caplog) as (journal, case_id, mine, heartbeat):
+        client.delete(lock_key(ACCOUNT))  # as a restart without persistence leaves it
+        poll(lambda: mine.holder_of(ACCOUNT) == MINE, timeout=10, what="the lock again")
+        time.sleep(2 * LEASE_S)  # allowed: the rest of the case's work, two leases long
+        assert mine.holder_of(ACCOUNT) == MINE
+        assert lease(journal, case_id, THEIRS) is None  # the case's lease still renewed
+    assert not heartbeat.lost.is_set()
+    [warning] = warnings_saying(caplog, "was gone")
+    assert ACCOUNT in warning and "taken again" in warning
 
 
 def test_a_case_the_work_closed_is_not_a_lost_lease(
     location: str | Path, client: redis_client.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A closed case is never leased, so its renewal "fails": still ours, not lost."""
-    case_id = open_a_case(location)
-    mine = AccountLocks(client, MINE, LEASE_S)
-    with open_journal(location) as journal:
-        assert lease(journal, case_id, MINE) is not None
-        assert mine.acquire(ACCOUNT) is None
-        with (
-            caplog.at_level(logging.WARNING),
-            LeaseHeartbeat(location, mine, case_id, ACCOUNT, LEASE_S) as heartbeat,
-        ):
-            journal.update_case(case_id, status=CaseStatus.DONE_CANCELLED, now=datetime.now(UTC))
-            time.sleep(2 * LEASE_S)  # allowed: the rest of the case's work, two leases long
-            assert mine.holder_of(ACCOUNT) == MINE  # still renewed: not given up
-        assert not heartbeat.lost.is_set()
-        assert not warnings_saying(caplog, "")
+    with beating(location, client, caplog) as (journal, case_id, mine, heartbeat):
+        journal.update_case(case_id, status=CaseStatus.DONE_CANCELLED, now=datetime.now(UTC))
+        time.sleep(2 * LEASE_S)  # allowed: the rest of the case's work, two leases long
+        assert mine.holder_of(ACCOUNT) == MINE  # still renewed: not given up
+    assert not heartbeat.lost.is_set()
+    assert not warnings_saying(caplog, "")
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
