@@ -2,11 +2,14 @@
 
 Each due case goes on the queue once while it waits there: a mark in Redis, set when it
 is sent and cleared when a worker has finished with it, keeps a beat every minute from
-piling up copies of a backlog that takes longer than a minute to work off. The mark
-expires after ``lease_seconds``, so a case whose task was lost (its worker killed) is
-sent again by a later beat; by then its lease has expired too, and the next worker
-settles what the killed one left unconfirmed. The accounts take turns in what is sent,
-so the workers rarely meet an account another of them holds.
+piling up copies of a backlog that takes longer than a minute to work off. A mark lasts
+an hour (or a lease, if longer), not a lease: with the lease heartbeat a lease may be
+short, and a backlog waits longer than that. A case whose worker was killed is sent again
+by the next beat despite its mark, once its lease has expired (the lease names a holder
+that no longer renews it), and the next worker settles what the killed one left
+unconfirmed; Celery also gives back a task whose worker died before it leased the case.
+The accounts take turns in what is sent, so the workers rarely meet an account another of
+them holds.
 """
 
 from __future__ import annotations
@@ -32,21 +35,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MARK_PREFIX = "order-assistant:queued:"
+#: How long a queued mark lasts at least: a task lost in a way nothing else catches is
+#: sent again after this long.
+MARK_SECONDS = 3600.0
 
 
 class QueuedMarks:
-    """Which cases wait on the queue now (a Redis key each, expiring after the lease)."""
+    """Which cases wait on the queue now (a Redis key each, expiring by itself after an
+    hour, or a lease if longer)."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: float) -> None:
+    def __init__(self, client: redis.Redis, lease_seconds: float) -> None:
         self.client = client
-        self.ttl_ms = max(1, int(ttl_seconds * 1000))
+        self.ttl_ms = max(1, int(max(MARK_SECONDS, lease_seconds) * 1000))
 
     def claim(self, case_id: int) -> bool:
         """Mark the case as queued; False if it is already."""
         return bool(self.client.set(f"{MARK_PREFIX}{case_id}", "1", nx=True, px=self.ttl_ms))
 
     def keep(self, case_id: int) -> None:
-        """The case is queued again (a retry): its mark lasts another ``ttl_seconds``."""
+        """The case is queued again (a retry, a resend): its mark lasts its time again."""
         self.client.set(f"{MARK_PREFIX}{case_id}", "1", px=self.ttl_ms)
 
     def clear(self, case_id: int) -> None:
@@ -104,7 +111,11 @@ def enqueue_due_cases(settings: Settings, app: Celery | None = None) -> int:
     try:
         for case in cases:
             if not marks.claim(case.id):
-                continue  # still waiting on the queue
+                if case.lease_holder is None:
+                    continue  # still waiting on the queue
+                # Leased by a worker that stopped renewing (due_for_queue leaves out live
+                # leases): killed mid-case, its task is gone. Sent again.
+                marks.keep(case.id)
             try:
                 send_case(app, case.id, case.account)
             except OperationalError:

@@ -94,6 +94,12 @@ class CaseWorker:
                 with _redis_aside("keeping the case's queued mark"):
                     self.marks.keep(case_id)
                 raise
+            except Exception:
+                # Failed outright: the case's own next check decides when it is tried
+                # again, and the next beat may send it then.
+                with _redis_aside("clearing the case's queued mark"):
+                    self.marks.clear(case_id)
+                raise
             with _redis_aside("clearing the case's queued mark"):
                 self.marks.clear(case_id)
             log.info("case %s (%s): %s", case_id, account, outcome)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import redis as redis_client
 
 from assistant.app.account_lock import AccountLocks
 from assistant.app.queue import CASES_QUEUE
+from assistant.journal.store import open_journal
 from tests.support.cli import Assistant
 from tests.support.orders import SCENARIO_ORDER, SECOND_ORDER
 from tests.support.servers import RedisServer, free_port
@@ -57,7 +59,11 @@ def test_a_case_waiting_on_the_queue_is_not_queued_again(
         }
     )
 
+    assistant.env["ORDER_ASSISTANT_LEASE_SECONDS"] = "0.5"  # the heartbeat allows short ones
+    client = redis_client.Redis.from_url(redis.url)
+
     first = assistant.invoke("enqueue", SCENARIO_ORDER, "--json")
+    lease_passes(client)  # a backlog waits longer than a lease: its mark lasts
     again = assistant.invoke("run", "--queue", "--json")
     more = assistant.invoke("enqueue", SECOND_ORDER, "--json")
 
@@ -65,6 +71,27 @@ def test_a_case_waiting_on_the_queue_is_not_queued_again(
     assert again.returncode == 0 and again.json() == {"queued": 0}, again
     assert more.returncode == 0 and more.json() == {"queued": 1}, more
     assert queue_length(redis) == 2
+
+    # A worker took the first case and was killed: once its lease has run out, the next
+    # beat sends the case again, its mark notwithstanding.
+    with open_journal(assistant.data_dir / "journal.sqlite3") as journal:
+        case = journal.find_case("buyer@example.com", SCENARIO_ORDER)
+        assert case is not None
+        assert journal.lease_case(case.id, "killed@host#1", datetime.now(UTC), 0.5)
+    lease_passes(client)
+    resent = assistant.invoke("run", "--queue", "--json")
+    assert resent.returncode == 0 and resent.json() == {"queued": 1}, resent
+    assert queue_length(redis) == 3
+    client.close()
+
+
+def lease_passes(client: redis_client.Redis) -> None:
+    """Wait out a lease of 0.5 s, as a key of that life in Redis sees it."""
+    client.set("order-assistant-test:a-lease", "1", px=600)
+    deadline = time.monotonic() + 10
+    while client.exists("order-assistant-test:a-lease"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)  # allowed: polling a Redis key until its TTL ends, not a page
 
 
 def test_no_broker_is_a_configuration_error_naming_the_setting(tmp_path: Path) -> None:
