@@ -64,17 +64,20 @@ def unavailable(url: str, error: BaseException) -> JournalUnavailableError:
     )
 
 
-def lost(url: str, error: BaseException) -> JournalUnavailableError:
-    """The error to raise when the journal at ``url``, opened, stopped answering with
-    ``error`` in the middle of a command (restarted, failed over, network cut)."""
+def lost(url: str, error: BaseException, *, gone: bool = True) -> JournalUnavailableError:
+    """The error to raise when the journal at ``url``, opened, failed a call with ``error``
+    in the middle of a command: ``gone``, the connection broke (restarted, failed over,
+    network cut); else the database refused the call on a live connection (a lock or
+    statement time-out, a deadlock, a full disk)."""
     at = where(url)
+    what = "stopped answering" if gone else "refused a call"
+    when = "Once PostgreSQL answers again" if gone else "Once that is resolved"
     return JournalUnavailableError(
-        f"the PostgreSQL journal at {at} stopped answering: {_reason(url, error)}",
+        f"the PostgreSQL journal at {at} {what}: {_reason(url, error)}",
         where=at,
-        fix="nothing more is done without it, so this command stopped and started no other "
-        "order; what it did is journaled. Once PostgreSQL answers again, `order-assistant run` "
-        "picks the cases up (an order cut off half-way is settled from what the portal "
-        "shows, never done twice)",
+        fix=f"nothing more is done without it, so this command stopped and started no other "
+        f"order; what it did is journaled. {when}, `order-assistant run` picks the cases up "
+        "(an order cut off half-way is settled from what the portal shows, never done twice)",
     )
 
 

@@ -58,15 +58,16 @@ def _text(value: str | None) -> str | None:
 
 
 class _Connection:
-    """The connection as the journal's methods use it: a call that fails because the
-    connection is gone (``OperationalError``, ``InterfaceError``) raises the
-    ``JournalUnavailableError`` that ``lost`` makes of it, whichever method made the call.
+    """The connection as the journal's methods use it: a call that fails for a reason of
+    the database's (``OperationalError``, ``InterfaceError``: the connection gone, or a
+    time-out or deadlock on a live one) raises the ``JournalUnavailableError`` that
+    ``lost`` makes of it, whichever method made the call, saying which of the two it was.
     Programming errors and constraint violations stay what they are: bugs to see."""
 
     def __init__(
         self,
         connection: pg_schema.Connection,
-        lost: Callable[[psycopg.Error], JournalUnavailableError],
+        lost: Callable[[psycopg.Error, bool], JournalUnavailableError],
     ) -> None:
         self.raw = connection
         self._lost = lost
@@ -77,7 +78,8 @@ class _Connection:
         try:
             yield
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            raise self._lost(exc) from None  # the driver's text may hold the URL: not chained
+            gone = self.raw.broken or self.raw.closed
+            raise self._lost(exc, gone) from None  # the driver's text may hold the URL
 
     def execute(
         self, query: QueryNoTemplate, params: Params | None = None
@@ -100,14 +102,15 @@ class PgJournal:
     """One connection to the shared PostgreSQL journal. Use ``open_journal(url)``.
 
     ``lost`` makes the ``JournalUnavailableError`` raised when a call finds the connection
-    gone (``pg_connect.lost``: the database named without its password, what to do).
+    gone, or refused (``pg_connect.lost``: the database named without its password, what
+    to do).
     """
 
     def __init__(
         self,
         connection: pg_schema.Connection,
         where: str,
-        lost: Callable[[psycopg.Error], JournalUnavailableError],
+        lost: Callable[[psycopg.Error, bool], JournalUnavailableError],
     ) -> None:
         self._db = _Connection(connection, lost)
         #: The database as "host:port/name" (never the password), for messages.
@@ -473,7 +476,7 @@ def open_pg_journal(url: str) -> Iterator[PgJournal]:
     Not reachable, refusing the user, or refusing the migration: ``JournalUnavailableError``.
     """
     connection, where = connect_journal_db(url, row_factory=dict_row)
-    journal = PgJournal(connection, where, lambda error: lost(url, error))
+    journal = PgJournal(connection, where, lambda error, gone: lost(url, error, gone=gone))
     try:
         try:
             journal.migrate()

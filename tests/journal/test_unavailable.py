@@ -104,3 +104,24 @@ def test_a_journal_whose_server_goes_away_raises_a_clear_error_from_every_call(
     own_postgres.start()
     with open_journal(url) as journal:  # nothing lost: the case is there
         assert journal.find_case("alex@example.com", ORDER) == case
+
+
+def test_a_call_the_database_refuses_on_a_live_connection_is_not_called_lost(
+    postgres_url: str,
+) -> None:
+    """A lock time-out (the operator's ``lock_timeout``) while another session holds the
+    table: the same clear error and exit code, saying the database refused the call, and
+    the connection still serves the next one."""
+    timed = f"{postgres_url}{'&' if '?' in postgres_url else '?'}options=-c%20lock_timeout%3D200"
+    with open_journal(timed) as journal:
+        journal.open_case("alex@example.com", ORDER, {"kind": "cancel"}, NOW)
+        with psycopg.connect(postgres_url) as other, other.transaction():
+            other.execute("LOCK TABLE cases IN ACCESS EXCLUSIVE MODE")
+            with pytest.raises(JournalUnavailableError) as raised:
+                journal.find_case("alex@example.com", ORDER)
+        assert journal.find_case("alex@example.com", ORDER) is not None  # still connected
+    error = raised.value
+    assert error.exit_code == 3
+    assert "refused a call" in str(error) and "lock timeout" in str(error), error
+    assert "stopped answering" not in str(error)
+    assert error.fix is not None and "order-assistant run" in error.fix
