@@ -160,18 +160,11 @@ def cancel_orders(
     with open_journal(settings.journal_location) as journal:
         now = make_clock(settings)()
         # Every order asked for is journaled before the first is touched: a batch killed
-        # half-way leaves the rest as due cases that the next `run` resumes.
-        cases = []
-        for order_id in [] if dry_run else order_ids:
-            cases.append(
-                journal.open_case(account.username, order_id, intent.model_dump(mode="json"), now)
-            )
-        cooldown = active_cooldown(journal, account.username, now)
-        if cooldown is not None:  # held as `run` holds them: worked when it ends
-            for case in cases:
-                if case.status is CaseStatus.NEW:
-                    _held(journal, case, cooling_down(cooldown), now)
-            raise cooling_down(cooldown)
+        # half-way (or refused for a cool-down) leaves them as cases the next `run` resumes.
+        asked = intent.model_dump(mode="json")
+        opened = [] if dry_run else order_ids  # a dry run journals nothing
+        cases = [journal.open_case(account.username, o, asked, now) for o in opened]
+        refuse_if_cooling_down(journal, account.username, now, holding=cases)
     jobs = [Job(n, account, order_id, intent) for n, order_id in enumerate(order_ids)]
     reports: list[CaseReport] = []
     try:
@@ -261,10 +254,16 @@ def run_due(
     return reports
 
 
-def refuse_if_cooling_down(journal: Journal, account: str, now: datetime) -> None:
-    """Stop a command before it opens anything for an account in a cool-down."""
+def refuse_if_cooling_down(
+    journal: Journal, account: str, now: datetime, *, holding: Sequence[Case] = ()
+) -> None:
+    """Stop a command before it opens anything for an account in a cool-down. The new
+    cases in ``holding`` are held first, as `run` holds its cases: worked when it ends."""
     cooldown = active_cooldown(journal, account, now)
     if cooldown is not None:
+        for case in holding:
+            if case.status is CaseStatus.NEW:
+                _held(journal, case, cooling_down(cooldown), now)
         raise cooling_down(cooldown)
 
 

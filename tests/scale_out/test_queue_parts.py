@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from assistant.app.queue import CASES_QUEUE
 from assistant.journal.store import open_journal
 from tests.support.cli import Assistant
 from tests.support.orders import SCENARIO_ORDER, SECOND_ORDER
+from tests.support.portal import wait_until
 from tests.support.servers import RedisServer, free_port
 
 
@@ -31,10 +31,9 @@ def test_the_account_lock_is_one_holders_and_expires(redis: RedisServer) -> None
     theirs.release("buyer@example.com")  # not theirs: nothing freed
     assert mine.holder_of("buyer@example.com") == "w1@host#1"
 
-    deadline = time.monotonic() + 10
-    while mine.holder_of("buyer@example.com") is not None:  # a killed holder's lock expires
-        assert time.monotonic() < deadline
-        time.sleep(0.05)  # allowed: polling a Redis key until its TTL ends, not a page
+    wait_until(  # a killed holder's lock expires
+        lambda: mine.holder_of("buyer@example.com") is None, timeout=10, what="the lock's TTL"
+    )
     assert theirs.acquire("buyer@example.com") is None
     client.close()
 
@@ -88,10 +87,9 @@ def test_a_case_waiting_on_the_queue_is_not_queued_again(
 def lease_passes(client: redis_client.Redis) -> None:
     """Wait out a lease of 0.5 s, as a key of that life in Redis sees it."""
     client.set("order-assistant-test:a-lease", "1", px=600)
-    deadline = time.monotonic() + 10
-    while client.exists("order-assistant-test:a-lease"):
-        assert time.monotonic() < deadline
-        time.sleep(0.05)  # allowed: polling a Redis key until its TTL ends, not a page
+    wait_until(
+        lambda: not client.exists("order-assistant-test:a-lease"), timeout=10, what="a lease"
+    )
 
 
 def test_no_broker_is_a_configuration_error_naming_the_setting(tmp_path: Path) -> None:
