@@ -311,8 +311,11 @@ class CaseRun:
                 self.figures.unreached[kind] += 1
         if step.kill is not None and not outcome.killed:
             # Exit 3 or 75: the command stopped (a step failed, a cool-down) before the
-            # point; only a command that went on past it without the kill is a violation.
-            if step.kill == "random" or outcome.returncode in (3, 75):
+            # point; an order the seller shipped or cancelled earlier has no dialog left.
+            # Only a command that went on past the point without the kill is a violation.
+            stopped = outcome.returncode in (3, 75)
+            gone = step.kill not in self.spec.kill_points_left(step, fired)
+            if step.kill == "random" or stopped or gone:
                 self.figures.unreached[f"kill:{step.kill}"] += 1
             else:
                 self.violation(

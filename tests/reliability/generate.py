@@ -214,6 +214,22 @@ class CaseSpec:
         }
         return kinds, {s.kill for s in self.steps if s.kill}
 
+    def kill_points_left(self, step: Step, fired: set[str]) -> set[str]:
+        """The kill points ``step`` can still reach, once earlier steps' faults have fired.
+
+        Its points are planned from its orders' first states; a seller who ships or cancels
+        one of them first (a fault fired in an earlier command) takes that order's away.
+        """
+        earlier = self.steps[: next(i for i, s in enumerate(self.steps) if s is step)]
+        gone = {
+            fault["seller"]["order"]
+            for s in earlier
+            for fault in s.faults
+            if fault["label"] in fired and fault.get("seller", {}).get("do") in ("ship", "cancel")
+        }
+        ids = [i for i in step.command[3:] if i not in gone]
+        return set(kill_points(_orders_of(self.scenario, ids)))
+
 
 #: Coverage classes: the portal's fault kinds with the status and the seller's act folded.
 def coverage_class(kind: str) -> str:
@@ -400,6 +416,21 @@ def generate(seed: int) -> CaseSpec:
     return CaseSpec(seed, skin, scenario, asked, steps)
 
 
+def kill_points(orders: list[dict[str, Any]]) -> list[str]:
+    """The points a `cancel` of these orders surely reaches (in ``KILL_POINTS`` order)."""
+    paid = any(_paid_cancellable(o) for o in orders)
+    cancellable = paid or any(o["state"] in UNPAID for o in orders)
+    messages = paid or any(o["state"] == "cancellation_rejected" for o in orders)
+    points = ["random"]
+    if cancellable:
+        points += ["post_cancel", "modal_open", "modal_reason"]
+    if paid:
+        points += ["modal_request", "modal_answer"]
+    if messages:
+        points += ["post_message"]
+    return points
+
+
 def _cancel_step(
     rng: random.Random,
     family: str,
@@ -414,13 +445,7 @@ def _cancel_step(
     paid = any(_paid_cancellable(o) for o in mine)
     cancellable = paid or any(o["state"] in UNPAID for o in mine)
     messages = paid or any(o["state"] == "cancellation_rejected" for o in mine)
-    points = ["random"]
-    if cancellable:
-        points += ["post_cancel", "modal_open", "modal_reason"]
-    if paid:
-        points += ["modal_request", "modal_answer"]
-    if messages:
-        points += ["post_message"]
+    points = kill_points(mine)
     if rng.random() < 0.35:
         # Faults only at requests this command makes: a cancel if an order is cancellable,
         # the thread and the send if it writes to a seller.

@@ -120,6 +120,21 @@ def test_generation_is_deterministic_and_valid() -> None:
                 Fault.model_validate(fault)
 
 
+def test_a_kill_point_the_seller_took_away_is_not_required() -> None:
+    """Soak seed 5570: the first command's fault has the seller cancel order …705, which
+    the third command was planned to kill at the report question. Once that fault fired
+    the point cannot be reached (a violation before); had it not fired, it is still due."""
+    case = generate(5570)
+    first, _, third = case.steps[:3]
+    seller = next(f for f in first.faults if "seller" in f)
+    assert seller["seller"] == {"order": "8211279521005705", "do": "cancel"}
+    assert third.command[3:] == ("8211279521005705",) and third.kill == "modal_answer"
+    assert case.kill_points_left(third, set()) >= {"modal_open", "modal_answer"}
+    assert case.kill_points_left(third, {seller["label"]}) == {"random"}
+    # A seller act on an order of another command takes nothing from this one.
+    assert "post_cancel" in case.kill_points_left(first, {seller["label"]})
+
+
 def test_an_unreadable_journal_is_a_violation_not_an_empty_journal(tmp_path: Path) -> None:
     """Only a missing file or a table-less one after a kill reads as empty."""
     path = tmp_path / "journal.sqlite3"
