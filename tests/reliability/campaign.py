@@ -302,7 +302,7 @@ class CaseRun:
             if fault["label"] in fired:
                 continue
             kind, target = kind_of(fault), step.aims[fault["label"]]
-            if evidence[EVIDENCE[target]] > fault.get("skip", 0):
+            if evidence[EVIDENCE[target]] >= step.requests_needed(fault["label"], fired):
                 self.violation(
                     f"{what}: planned fault {fault['label']} ({kind} at {target}) was reached "
                     f"({EVIDENCE[target]}: {evidence[EVIDENCE[target]]}) but did not fire"

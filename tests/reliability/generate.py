@@ -185,6 +185,26 @@ class Step:
     kill_after: float | None = None  # seconds, for kill == "random"
     aims: dict[str, str] = field(default_factory=dict)  # fault label -> target
 
+    def requests_needed(self, label: str, fired: set[str]) -> int:
+        """How many requests of a fault's target the command must make to be sure to meet it.
+
+        A fired "before" fault that answers in the app's place (an error, a hang, a drop)
+        takes the request it meets, so an "after" fault at the same target waits for the
+        next one: after a 502 on the cancel POST, never sent twice, it cannot fire.
+        """
+        fault = next(f for f in self.faults if f["label"] == label)
+        taken = 0
+        if fault["when"] == "after":
+            taken = sum(
+                1
+                for f in self.faults
+                if f["label"] in fired
+                and f["when"] == "before"
+                and self.aims[f["label"]] == self.aims[label]
+                and any(f.get(k) for k in ("status", "hang", "drop", "redirect"))
+            )
+        return fault.get("skip", 0) + taken + 1
+
 
 @dataclass
 class CaseSpec:

@@ -135,6 +135,19 @@ def test_a_kill_point_the_seller_took_away_is_not_required() -> None:
     assert "post_cancel" in case.kill_points_left(first, {seller["label"]})
 
 
+def test_a_fault_after_a_request_an_earlier_fault_answered_waits_for_the_next() -> None:
+    """Soak seed 5971: a 502 "before" and a seller act "after" both aim at the first cancel
+    POST. The 502 answers in the portal's place, so the act waits for a second POST that a
+    command never sends (exit 3, one attempt): not reached, not a violation (it was)."""
+    first = generate(5971).steps[0]
+    error, _, seller = first.faults
+    assert (error["status"], error["when"], seller["when"]) == (502, "before", "after")
+    assert first.aims[error["label"]] == first.aims[seller["label"]] == "cancel"
+    assert first.requests_needed(seller["label"], {error["label"]}) == 2
+    assert first.requests_needed(seller["label"], set()) == 1  # the 502 did not fire
+    assert first.requests_needed(error["label"], set()) == 1
+
+
 def test_an_unreadable_journal_is_a_violation_not_an_empty_journal(tmp_path: Path) -> None:
     """Only a missing file or a table-less one after a kill reads as empty."""
     path = tmp_path / "journal.sqlite3"
