@@ -283,7 +283,9 @@ class CaseRun:
         request (a new observation for a detail page, a new cancel or message attempt for
         the cancel, the thread and the send); a reached fault that did not fire, or a kill
         at a point the command was planned to reach that did not happen, is a violation.
-        A random-moment kill may come after the command ended: counted, not a violation.
+        A random-moment kill may come after the command ended: counted, not a violation;
+        so is a kill point an earlier command's seller took away, and an "after" fault whose
+        request a "before" fault answered (``kill_points_left``, ``requests_needed``).
         """
         after = JournalView.read(self.journal, may_be_empty=True)
         events = {e["id"] for e in before.events}
