@@ -164,6 +164,14 @@ def kind_of(fault: dict[str, Any]) -> str:
     return "slow"
 
 
+def answers_in_place(fault: dict[str, Any]) -> bool:
+    """Whether the fault answers the request itself (a drop, a hang, a redirect, a status),
+    so the app never sees it and an "after" fault at the same request does not meet it."""
+    return any(fault.get(k) for k in ("drop", "hang")) or any(
+        fault.get(k) is not None for k in ("redirect", "status")
+    )
+
+
 def _pattern(fault: dict[str, Any], skin: str) -> str | None:
     if fault.get("api"):
         return API_PATHS.get(skin, {}).get(fault["api"])
@@ -279,6 +287,8 @@ class FaultMiddleware:
         self, fault: dict[str, Any], scope: Scope, receive: Receive, send: Send
     ) -> bool:
         """Answer in the app's place when the fault says how; False lets the app's answer go."""
+        if not answers_in_place(fault):
+            return False
         response: Response | None = None
         if fault["drop"]:
             _close_connection(scope)

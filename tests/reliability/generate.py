@@ -192,6 +192,8 @@ class Step:
         takes the request it meets, so an "after" fault at the same target waits for the
         next one: after a 502 on the cancel POST, never sent twice, it cannot fire.
         """
+        from mock_site.faults import answers_in_place
+
         fault = next(f for f in self.faults if f["label"] == label)
         taken = 0
         if fault["when"] == "after":
@@ -201,7 +203,7 @@ class Step:
                 if f["label"] in fired
                 and f["when"] == "before"
                 and self.aims[f["label"]] == self.aims[label]
-                and any(f.get(k) for k in ("status", "hang", "drop", "redirect"))
+                and answers_in_place(f)
             )
         return fault.get("skip", 0) + taken + 1
 
@@ -461,11 +463,8 @@ def _cancel_step(
 ) -> Step:
     """`cancel` for one account: sometimes killed at a point this command surely reaches."""
     command = ("cancel", "--account", account, *ids)
-    mine = _orders_of(scenario, ids)
-    paid = any(_paid_cancellable(o) for o in mine)
-    cancellable = paid or any(o["state"] in UNPAID for o in mine)
-    messages = paid or any(o["state"] == "cancellation_rejected" for o in mine)
-    points = kill_points(mine)
+    points = kill_points(_orders_of(scenario, ids))
+    cancellable, messages = "post_cancel" in points, "post_message" in points
     if rng.random() < 0.35:
         # Faults only at requests this command makes: a cancel if an order is cancellable,
         # the thread and the send if it writes to a seller.
